@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency graph (the layers of the architecture):
+//   agentd  → Broker → { AgentCore, RedisStreams → CHiredis, AgentdConfig }
+//   AgentCore is the wire contract as Swift values: no NIO, no Redis.
+let package = Package(
+    name: "agentd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "agentd", targets: ["agentd"]),
+        .library(name: "AgentCore", targets: ["AgentCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(name: "AgentCore"),
+        .target(name: "AgentdConfig"),
+        .target(name: "RedisStreams", dependencies: ["CHiredis"]),
+        .target(
+            name: "Broker",
+            dependencies: [
+                "AgentCore",
+                "AgentdConfig",
+                "RedisStreams",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "agentd",
+            dependencies: [
+                "Broker",
+                "AgentdConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
+        .testTarget(name: "AgentdConfigTests", dependencies: ["AgentdConfig"]),
+        .testTarget(name: "RedisStreamsTests", dependencies: ["RedisStreams"]),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: [
+                "Broker",
+                "AgentCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
