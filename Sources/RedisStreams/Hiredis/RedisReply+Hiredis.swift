@@ -1,0 +1,38 @@
+import CHiredis
+
+extension RedisReply {
+    /// Deep-copies a hiredis reply tree. Borrows `reply`: the caller still owns it and frees it
+    /// (with freeReplyObject on the root only) after this returns.
+    init(hiredis reply: UnsafePointer<redisReply>) {
+        let node = reply.pointee
+        switch node.type {
+        case REDIS_REPLY_STATUS:
+            self = .status(Self.text(node))
+        case REDIS_REPLY_ERROR:
+            self = .error(Self.text(node))
+        case REDIS_REPLY_INTEGER:
+            self = .integer(Int64(node.integer))
+        case REDIS_REPLY_STRING:
+            self = .bulk(Self.bytes(node))
+        case REDIS_REPLY_ARRAY:
+            // Sub-replies belong to the root; they are borrowed here and never freed individually.
+            let children = UnsafeBufferPointer(start: node.element, count: node.elements)
+            self = .array(children.map { child in
+                guard let child else { return .bulk(nil) }
+                return RedisReply(hiredis: child)
+            })
+        default:
+            // REDIS_REPLY_NIL: RESP2 null bulk and null array look the same to hiredis 0.14.
+            self = .bulk(nil)
+        }
+    }
+
+    private static func bytes(_ node: redisReply) -> [UInt8] {
+        guard let str = node.str, node.len > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: str, count: node.len))
+    }
+
+    private static func text(_ node: redisReply) -> String {
+        String(decoding: bytes(node), as: UTF8.self)
+    }
+}

@@ -1,0 +1,36 @@
+/// How ``RedisClient`` connects to Redis.
+public struct RedisConfiguration: Sendable {
+    /// Server host name or IP address.
+    public var host: String
+    /// Server TCP port.
+    public var port: Int
+    /// Used both as the connect timeout and as the socket read/write timeout.
+    public var timeout: Duration
+    /// Password for AUTH; nil means no AUTH.
+    public var password: String?
+    /// Redis 6 ACL user name; used as `AUTH username password` when a password is set.
+    public var username: String?
+    /// Database selected with SELECT after connecting when not 0.
+    public var database: Int
+    /// The most commands written in one pipelined round trip.
+    public var maximumBatch: Int
+
+    /// Creates a configuration; the defaults match a local, unauthenticated Redis.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 6379,
+        timeout: Duration = .seconds(2),
+        password: String? = nil,
+        username: String? = nil,
+        database: Int = 0,
+        maximumBatch: Int = 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.password = password
+        self.username = username
+        self.database = database
+        self.maximumBatch = maximumBatch
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import RedisStreams
+
+/// Access to the test server named by AGENTD_TEST_REDIS ("HOST:PORT"), see scripts/with-redis.sh.
+enum TestRedis {
+    static var address: (host: String, port: Int)? {
+        guard let value = ProcessInfo.processInfo.environment["AGENTD_TEST_REDIS"],
+              let colon = value.lastIndex(of: ":"),
+              let port = Int(value[value.index(after: colon)...]) else { return nil }
+        return (String(value[..<colon]), port)
+    }
+
+    static func configuration(maximumBatch: Int = 1024) -> RedisConfiguration {
+        let (host, port) = address ?? ("127.0.0.1", 6379)
+        return RedisConfiguration(host: host, port: port, timeout: .seconds(2), maximumBatch: maximumBatch)
+    }
+
+    /// Gives `body` a client and a fresh key prefix; deletes every key under the prefix afterwards.
+    static func withClient(
+        maximumBatch: Int = 1024,
+        _ body: (RedisClient, String) async throws -> Void
+    ) async throws {
+        let client = RedisClient(configuration: configuration(maximumBatch: maximumBatch), label: "agentd.redis.test")
+        let prefix = "agentd-test:\(UUID().uuidString):"
+        defer { client.shutdown() }
+        do {
+            try await body(client, prefix)
+        } catch {
+            try? await deleteKeys(client, prefix)
+            throw error
+        }
+        try await deleteKeys(client, prefix)
+    }
+
+    private static func deleteKeys(_ client: RedisClient, _ prefix: String) async throws {
+        let keys = try await client.execute(RedisCommand("KEYS", prefix + "*")).array ?? []
+        let names = keys.compactMap(\.bytes)
+        if !names.isEmpty {
+            _ = try await client.execute(RedisCommand([Array("DEL".utf8)] + names))
+        }
+    }
+}
