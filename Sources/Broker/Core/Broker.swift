@@ -1,0 +1,176 @@
+import AgentCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The message broker behind every session: stores sends, hands deliveries to the engine, and
+/// answers the observability ops.
+public final class Broker: Sendable {
+    /// The version reported by `hello`, `stats` and `--version`.
+    public static let version = "0.1.0"
+
+    /// Settings.
+    public let configuration: BrokerConfiguration
+    /// Durable storage.
+    public let store: any MessageStore
+    /// Delivery to connected agents.
+    public let engine: DeliveryEngine
+    let logger: Logger
+    private let ids = MessageIDGenerator()
+    private let sendRate = RateWindow()
+    private let startedAt = NIODeadline.now()
+    private let openConnections = NIOLockedValueBox(0)
+    private let sessionIDs = NIOLockedValueBox<UInt64>(0)
+
+    /// Creates a broker over `store`; `loop` runs the engine's timers.
+    public init(configuration: BrokerConfiguration, store: any MessageStore, loop: any EventLoop, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.engine = DeliveryEngine(store: store, configuration: configuration.delivery, loop: loop, logger: logger)
+    }
+
+    /// Recovers the previous process's in-flight messages.
+    public func start() -> EventLoopFuture<Void> {
+        self.engine.start()
+    }
+
+    // MARK: Connections
+
+    /// Counts a new connection; false when `max_connections` is reached.
+    func admitConnection() -> Bool {
+        self.openConnections.withLockedValue { open in
+            guard open < self.configuration.maxConnections else { return false }
+            open += 1
+            return true
+        }
+    }
+
+    /// A connection closed.
+    func connectionClosed() {
+        self.openConnections.withLockedValue { $0 -= 1 }
+    }
+
+    /// Open connections now.
+    public var connectionCount: Int {
+        self.openConnections.withLockedValue { $0 }
+    }
+
+    func nextSessionID() -> UInt64 {
+        self.sessionIDs.withLockedValue { id in
+            id &+= 1
+            return id
+        }
+    }
+
+    // MARK: Messaging
+
+    /// Stores a message from `sender`; the future succeeds once it is durably stored.
+    func send(_ request: SendRequest, from sender: String, on loop: any EventLoop) -> EventLoopFuture<(String, Bool)> {
+        let now = WallClock.nowMilliseconds()
+        let messageID = request.messageID ?? self.ids.next()
+        let body = request.storedJSON(
+            messageID: messageID,
+            fromAgent: sender,
+            timestamp: Timestamp(millisecondsSinceEpoch: now)
+        )
+        let dueAt = request.delayMilliseconds.flatMap { $0 > 0 ? now + Int64($0) : nil }
+        let message = NewMessage(
+            messageID: messageID,
+            clientChosenID: request.messageID != nil,
+            sender: sender,
+            recipient: request.toAgent,
+            priority: request.priority,
+            body: body,
+            expiresAt: request.ttlMilliseconds.map { now + Int64($0) },
+            dueAt: dueAt
+        )
+        return self.store.send(message, dedupWindowMilliseconds: self.configuration.dedupWindowMilliseconds, on: loop)
+            .flatMapThrowing { outcome in
+                switch outcome {
+                case .stored:
+                    self.sendRate.record(nowMilliseconds: now)
+                    self.engine.messageStored(for: request.toAgent, dueAt: dueAt)
+                    return (messageID, false)
+                case .duplicate:
+                    return (messageID, true)
+                case .conflict:
+                    throw AgentdError.badRequest("message.message_id: already used by another sender")
+                }
+            }
+    }
+
+    /// Moves dead letters back into `inbox`.
+    func requeueDead(inbox: String, messageIDs: [String], on loop: any EventLoop) -> EventLoopFuture<Int> {
+        self.store.requeueDead(inbox: inbox, messageIDs: messageIDs, on: loop).map { count in
+            if count > 0 {
+                self.engine.inboxChanged(inbox)
+            }
+            return count
+        }
+    }
+
+    // MARK: Observability
+
+    /// The `queues` and `server` parts of `stats`, written as reply fields.
+    func stats(on loop: any EventLoop) -> EventLoopFuture<@Sendable (inout JSONWriter) -> Void> {
+        self.store.counters(on: loop).map { counters in
+            let now = WallClock.nowMilliseconds()
+            let perMinute = self.sendRate.total(nowMilliseconds: now)
+            let inFlight = self.engine.inFlightCount
+            let uptime = (NIODeadline.now() - self.startedAt).nanoseconds / 1_000_000_000
+            let connections = self.connectionCount
+            let backend = self.store.backendName
+            return { @Sendable w in
+                w.writeRaw(",\"queues\":{\"sent_total\":")
+                w.writeInt64(counters.sent)
+                w.writeRaw(",\"delivered_total\":")
+                w.writeInt64(counters.delivered)
+                w.writeRaw(",\"acked_total\":")
+                w.writeInt64(counters.acked)
+                w.writeRaw(",\"messages_per_minute\":")
+                w.writeInt(perMinute)
+                w.writeRaw(",\"pending\":")
+                w.writeInt64(max(0, counters.pending))
+                w.writeRaw(",\"in_flight\":")
+                w.writeInt(inFlight)
+                w.writeRaw(",\"dead_letters\":")
+                w.writeInt64(max(0, counters.dead))
+                w.writeRaw(",\"expired_total\":")
+                w.writeInt64(counters.expired)
+                w.writeRaw("},\"server\":{\"version\":")
+                w.writeString(Broker.version)
+                w.writeRaw(",\"uptime_s\":")
+                w.writeInt64(uptime)
+                w.writeRaw(",\"connections\":")
+                w.writeInt(connections)
+                w.writeRaw(",\"backend\":")
+                w.writeString(backend)
+                w.writeRaw("}")
+            }
+        }
+    }
+
+    /// Whether the store answers within `store_timeout_ms`.
+    func storeIsUp(on loop: any EventLoop) -> EventLoopFuture<Bool> {
+        let promise = loop.makePromise(of: Bool.self)
+        // Whichever comes first, the answer or the timeout, completes the promise; once only.
+        let done = NIOLockedValueBox(false)
+        let finish: @Sendable (Bool) -> Void = { up in
+            let first = done.withLockedValue { wasDone in
+                defer { wasDone = true }
+                return !wasDone
+            }
+            if first { promise.succeed(up) }
+        }
+        let timeout = loop.scheduleTask(in: self.configuration.storeTimeout) { finish(false) }
+        self.store.ping(on: loop).whenComplete { result in
+            timeout.cancel()
+            switch result {
+            case .success: finish(true)
+            case .failure: finish(false)
+            }
+        }
+        return promise.futureResult
+    }
+}

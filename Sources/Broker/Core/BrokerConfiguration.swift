@@ -1,0 +1,43 @@
+import AgentdConfig
+import NIOCore
+
+/// The settings the broker core uses, taken from `AgentdConfiguration`.
+public struct BrokerConfiguration: Sendable {
+    /// Longest frame, in bytes (`max_frame_bytes`).
+    public var maxFrameBytes: Int
+    /// Most open connections (`max_connections`).
+    public var maxConnections: Int
+    /// Requests of one connection being served at once (`max_in_flight_per_connection`).
+    public var maxInFlightPerConnection: Int
+    /// Delivery settings.
+    public var delivery: DeliveryEngine.Configuration
+    /// `dedup_window_ms`.
+    public var dedupWindowMilliseconds: Int
+    /// Bounds of fetch and subscribe.
+    public var maxFetchLimit: Int
+    /// Longest `wait_ms` of a fetch.
+    public var maxWaitMilliseconds: Int
+    /// Largest `prefetch`.
+    public var maxPrefetch: Int
+    /// How long a graceful stop waits for connections to finish.
+    public var drainTimeout: TimeAmount
+    /// How long `health` waits for the store.
+    public var storeTimeout: TimeAmount
+
+    /// Takes the broker's settings from the daemon's configuration.
+    public init(_ config: AgentdConfiguration) {
+        self.maxFrameBytes = config.maxFrameBytes
+        self.maxConnections = config.maxConnections
+        self.maxInFlightPerConnection = config.maxInFlightPerConnection
+        var delivery = DeliveryEngine.Configuration()
+        delivery.ackTimeout = .milliseconds(Int64(config.ackTimeoutMilliseconds))
+        delivery.maxDeliveries = config.maxDeliveries
+        self.delivery = delivery
+        self.dedupWindowMilliseconds = config.dedupWindowMilliseconds
+        self.maxFetchLimit = config.maxFetchLimit
+        self.maxWaitMilliseconds = config.maxWaitMilliseconds
+        self.maxPrefetch = config.maxPrefetch
+        self.drainTimeout = .milliseconds(Int64(config.drainTimeoutMilliseconds))
+        self.storeTimeout = .milliseconds(Int64(config.storeTimeoutMilliseconds))
+    }
+}

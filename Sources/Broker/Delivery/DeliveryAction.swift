@@ -1,0 +1,27 @@
+import AgentCore
+import NIOCore
+
+/// Side effects decided by `DeliveryState` and carried out by `DeliveryEngine` outside its lock
+/// (store calls and promise completions may run callbacks inline, which must not re-enter the
+/// lock).
+enum DeliveryAction {
+    case take(TakeRequest, generation: UInt64)
+    case completeFetch(EventLoopPromise<[[UInt8]]>, [[UInt8]])
+    case push(SessionLink, [[UInt8]])
+    case deadLetter(inbox: String, ref: EntryRef, reason: DeadLetterReason)
+    case promoteDelayed
+}
+
+/// The events the engine's single timer serves.
+enum TimerEvent: Sendable {
+    /// An in-flight message reached its ack timeout.
+    case ackTimeout(inbox: String, messageID: String, token: UInt64)
+    /// A waiting fetch reached its `wait_ms`.
+    case fetchDeadline(inbox: String, waiterID: UInt64)
+    /// A nacked message's delay is over.
+    case retryDue(inbox: String, priority: Priority, entry: RetryEntry)
+    /// A delayed message may be due.
+    case delayedDue
+    /// Try an inbox again after the store failed.
+    case pumpAgain(inbox: String)
+}

@@ -1,0 +1,267 @@
+import AgentCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Delivers stored messages to connected agents: fetch with wait, subscribe with prefetch,
+/// ack/nack, redelivery after the ack timeout, dead letters after the last allowed delivery.
+///
+/// All decisions are made by `DeliveryState` under `state`'s lock; this class carries out the
+/// resulting actions (store calls, promise completions, pushes) outside the lock, and keeps one
+/// timer armed for the earliest deadline.
+public final class DeliveryEngine: Sendable {
+    /// Tunables of delivery.
+    public struct Configuration: Sendable {
+        /// Unacked deliveries are redelivered after this long.
+        public var ackTimeout: TimeAmount = .seconds(30)
+        /// The delivery that reaches this attempt number is the last; unacked, the message dies.
+        public var maxDeliveries: Int = 5
+        /// Most messages asked of the store in one round trip.
+        public var maxTake: Int = 1_000
+
+        /// The defaults of the contract.
+        public init() {}
+    }
+
+    let store: any MessageStore
+    /// The loop on which store futures of the engine's own work complete, and timers run.
+    let loop: any EventLoop
+    private let logger: Logger
+    private let state: NIOLockedValueBox<DeliveryState>
+    private let armed: NIOLockedValueBox<(deadline: NIODeadline, task: Scheduled<Void>)?>
+    private let waiterIDs = NIOLockedValueBox<UInt64>(0)
+
+    /// Creates an engine over `store`.
+    public init(store: any MessageStore, configuration: Configuration, loop: any EventLoop, logger: Logger) {
+        self.store = store
+        self.loop = loop
+        self.logger = logger
+        self.state = NIOLockedValueBox(
+            DeliveryState(
+                limits: .init(
+                    ackTimeout: configuration.ackTimeout,
+                    maxDeliveries: configuration.maxDeliveries,
+                    maxTake: configuration.maxTake
+                )
+            )
+        )
+        self.armed = NIOLockedValueBox(nil)
+    }
+
+    /// Messages delivered and not yet acked, over all inboxes.
+    public var inFlightCount: Int {
+        self.state.withLockedValue { $0.inFlightTotal }
+    }
+
+    /// Loads what the previous process left in flight and arms the delayed-message timer.
+    public func start() -> EventLoopFuture<Void> {
+        self.store.recover(on: self.loop).map { recovered in
+            let count = recovered.inFlight.values.reduce(0) { $0 + $1.count }
+            if count > 0 {
+                self.logger.info("recovered in-flight messages", metadata: ["agentd.recovered": "\(count)"])
+            }
+            self.mutate { state, actions, _, wallNow in
+                state.recovered(recovered.inFlight, wallNow: wallNow, actions: &actions)
+                if let due = recovered.nextDue, state.delayedStored(due: due) {
+                    actions.append(.promoteDelayed)
+                }
+            }
+        }
+    }
+
+    // MARK: Sessions
+
+    /// Registers a connection that said hello as its agent.
+    public func attach(_ session: SessionLink) {
+        self.state.withLockedValue { $0.attach(session) }
+    }
+
+    /// The connection closed: its waits end and its unacked messages are released at once.
+    public func detach(_ session: SessionLink) {
+        self.mutate { state, actions, now, wallNow in
+            state.detach(session, now: now, wallNow: wallNow, actions: &actions)
+        }
+    }
+
+    // MARK: Requests
+
+    /// Notes that a message was stored for `agent` (or, delayed, for later).
+    public func messageStored(for agent: String, dueAt: Int64?) {
+        self.mutate { state, actions, now, wallNow in
+            if let due = dueAt, due > wallNow {
+                if state.delayedStored(due: due) {
+                    state.timers.push(.delayedDue, at: now + .milliseconds(due - wallNow))
+                }
+            } else {
+                state.stored(for: agent, now: now, wallNow: wallNow, actions: &actions)
+            }
+        }
+    }
+
+    /// Up to `limit` messages from the session agent's inbox, waiting up to `wait` for the first.
+    public func fetch(_ session: SessionLink, limit: Int, wait: TimeAmount) -> EventLoopFuture<[[UInt8]]> {
+        let promise = session.eventLoop.makePromise(of: [[UInt8]].self)
+        let waiterID = self.waiterIDs.withLockedValue { id in
+            id &+= 1
+            return id
+        }
+        self.mutate { state, actions, now, wallNow in
+            state.fetch(
+                session,
+                limit: limit,
+                wait: wait,
+                waiterID: waiterID,
+                promise: promise,
+                now: now,
+                wallNow: wallNow,
+                actions: &actions
+            )
+        }
+        return promise.futureResult
+    }
+
+    /// Starts pushing messages to the session, at most `prefetch` unacked at once.
+    public func subscribe(_ session: SessionLink, prefetch: Int) {
+        self.mutate { state, actions, now, wallNow in
+            state.subscribe(session, prefetch: prefetch, now: now, wallNow: wallNow, actions: &actions)
+        }
+    }
+
+    /// Stops pushing to the session (messages already pushed stay in flight).
+    public func unsubscribe(_ session: SessionLink) {
+        self.state.withLockedValue { $0.unsubscribe(session) }
+    }
+
+    /// Acks messages of the session's agent; the count covers those that were in flight.
+    public func ack(_ session: SessionLink, messageIDs: [String]) -> EventLoopFuture<Int> {
+        var refs: [EntryRef] = []
+        self.mutate { state, actions, now, wallNow in
+            refs = state.ack(session, messageIDs: messageIDs, now: now, wallNow: wallNow, actions: &actions)
+        }
+        guard !refs.isEmpty else { return session.eventLoop.makeSucceededFuture(0) }
+        // Counted as acked once out of flight: even if the store call fails, the message will
+        // never be delivered on this process again, and after a restart at most once more.
+        let count = refs.count
+        return self.store.ack(inbox: session.agentID, refs: refs, on: session.eventLoop).map { _ in count }
+    }
+
+    /// Releases messages for redelivery, after `delay`; returns how many were in flight.
+    public func nack(_ session: SessionLink, messageIDs: [String], delay: TimeAmount) -> Int {
+        var count = 0
+        self.mutate { state, actions, now, wallNow in
+            count = state.nack(session, messageIDs: messageIDs, delay: delay, now: now, wallNow: wallNow, actions: &actions)
+        }
+        return count
+    }
+
+    /// The inbox may have changed outside the engine's view (dead letters requeued).
+    public func inboxChanged(_ agent: String) {
+        self.mutate { state, actions, now, wallNow in
+            state.stored(for: agent, now: now, wallNow: wallNow, actions: &actions)
+        }
+    }
+
+    // MARK: Machinery
+
+    /// Runs `body` under the lock, then the actions it produced, then re-arms the timer.
+    private func mutate(_ body: (inout DeliveryState, inout [DeliveryAction], NIODeadline, Int64) -> Void) {
+        var actions: [DeliveryAction] = []
+        let next: NIODeadline? = self.state.withLockedValue { state in
+            body(&state, &actions, .now(), WallClock.nowMilliseconds())
+            return state.timers.nextDeadline
+        }
+        if let next {
+            self.arm(at: next)
+        }
+        self.execute(actions)
+    }
+
+    private func execute(_ actions: [DeliveryAction]) {
+        for action in actions {
+            switch action {
+            case .take(let request, let generation):
+                self.store.take(request, on: self.loop).whenComplete { result in
+                    switch result {
+                    case .success(let taken):
+                        self.mutate { state, actions, now, wallNow in
+                            state.taken(taken, inbox: request.inbox, generation: generation, now: now, wallNow: wallNow, actions: &actions)
+                        }
+                    case .failure(let error):
+                        let failure = Self.storeError(error)
+                        self.logger.warning("take failed", metadata: ["agentd.agent_id": "\(request.inbox)", "agentd.error": "\(failure)"])
+                        var promises: [EventLoopPromise<[[UInt8]]>] = []
+                        self.mutate { state, actions, now, _ in
+                            promises = state.takeFailed(failure, inbox: request.inbox, now: now, actions: &actions)
+                        }
+                        for promise in promises {
+                            promise.fail(failure)
+                        }
+                    }
+                }
+            case .completeFetch(let promise, let frames):
+                promise.succeed(frames)
+            case .push(let session, let frames):
+                session.push(frames)
+            case .deadLetter(let inbox, let ref, let reason):
+                self.store.deadLetter(inbox: inbox, ref: ref, reason: reason, on: self.loop).whenFailure { error in
+                    // The entry stays in the store's pending list and is redelivered after a restart.
+                    self.logger.error("dead-lettering failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
+                }
+            case .promoteDelayed:
+                self.promoteDelayed()
+            }
+        }
+    }
+
+    private func promoteDelayed() {
+        self.store.promoteDue(now: WallClock.nowMilliseconds(), on: self.loop).whenComplete { result in
+            switch result {
+            case .success(let promotion):
+                self.mutate { state, actions, now, wallNow in
+                    for agent in promotion.inboxes {
+                        state.stored(for: agent, now: now, wallNow: wallNow, actions: &actions)
+                    }
+                    if let due = promotion.nextDue, state.delayedStored(due: due) {
+                        state.timers.push(.delayedDue, at: now + .milliseconds(max(0, due - wallNow)))
+                    }
+                }
+            case .failure(let error):
+                self.logger.warning("promoting delayed messages failed", metadata: ["agentd.error": "\(error)"])
+                self.mutate { state, _, now, wallNow in
+                    if state.delayedStored(due: wallNow + 1_000) {
+                        state.timers.push(.delayedDue, at: now + .seconds(1))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keeps one scheduled task for the earliest deadline.
+    private func arm(at deadline: NIODeadline) {
+        self.armed.withLockedValue { armed in
+            if let current = armed, current.deadline <= deadline { return }
+            armed?.task.cancel()
+            let task = self.loop.scheduleTask(deadline: deadline) { self.timerFired() }
+            armed = (deadline, task)
+        }
+    }
+
+    private func timerFired() {
+        self.armed.withLockedValue { $0 = nil }
+        self.mutate { state, actions, now, wallNow in
+            while let event = state.timers.popDue(now: now) {
+                state.fire(event, now: now, wallNow: wallNow, actions: &actions)
+            }
+            if let due = state.nextDelayedDue, due <= wallNow {
+                state.nextDelayedDue = nil
+                actions.append(.promoteDelayed)
+            }
+        }
+    }
+
+    /// Maps any store failure to the wire error.
+    static func storeError(_ error: any Error) -> AgentdError {
+        if let error = error as? AgentdError { return error }
+        return .internal(cause: error)
+    }
+}

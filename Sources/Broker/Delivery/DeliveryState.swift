@@ -1,0 +1,360 @@
+import AgentCore
+import NIOCore
+
+/// All delivery decisions, as a value: inboxes, in-flight messages, timers.
+///
+/// Methods mutate the state and append the side effects to carry out; they never call the store
+/// or complete promises themselves. The engine holds this under a lock.
+struct DeliveryState: Sendable {
+    struct Limits: Sendable {
+        var ackTimeout: TimeAmount
+        var maxDeliveries: Int
+        /// Most messages asked of the store in one take.
+        var maxTake: Int
+    }
+
+    let limits: Limits
+    var inboxes: [String: InboxState] = [:]
+    var timers = DeadlineHeap<TimerEvent>()
+    var inFlightTotal = 0
+    private var nextToken: UInt64 = 0
+    /// Epoch ms of the earliest delayed message known to the engine.
+    var nextDelayedDue: Int64?
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
+
+    private mutating func token() -> UInt64 {
+        self.nextToken &+= 1
+        return self.nextToken
+    }
+
+    // MARK: Sessions
+
+    mutating func attach(_ session: SessionLink) {
+        self.inboxes[session.agentID, default: InboxState()].sessions += 1
+    }
+
+    mutating func detach(_ session: SessionLink, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
+        let agent = session.agentID
+        guard var inbox = self.inboxes[agent] else { return }
+        inbox.sessions -= 1
+        if inbox.subscribers.removeValue(forKey: session.id) != nil {
+            inbox.subscriberOrder.removeAll { $0 == session.id }
+        }
+        inbox.waiters.removeAll { waiter in
+            guard waiter.session.id == session.id else { return false }
+            actions.append(.completeFetch(waiter.promise, []))
+            return true
+        }
+        // Everything delivered on the closed connection is deliverable again at once.
+        let orphaned = inbox.inFlight.filter { $0.value.sessionID == session.id }
+        self.inboxes[agent] = inbox
+        for (messageID, _) in orphaned {
+            self.release(inbox: agent, messageID: messageID, delay: nil, now: now, actions: &actions)
+        }
+        self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        self.dropIfIdle(agent)
+    }
+
+    private mutating func dropIfIdle(_ agent: String) {
+        if let inbox = self.inboxes[agent], inbox.isIdle {
+            self.inboxes[agent] = nil
+        }
+    }
+
+    // MARK: Requests
+
+    mutating func fetch(
+        _ session: SessionLink,
+        limit: Int,
+        wait: TimeAmount,
+        waiterID: UInt64,
+        promise: EventLoopPromise<[[UInt8]]>,
+        now: NIODeadline,
+        wallNow: Int64,
+        actions: inout [DeliveryAction]
+    ) {
+        let agent = session.agentID
+        let deadline = now + wait
+        self.inboxes[agent, default: InboxState()].waiters.append(
+            Waiter(id: waiterID, session: session, limit: limit, promise: promise, deadline: deadline)
+        )
+        if wait > .zero {
+            self.timers.push(.fetchDeadline(inbox: agent, waiterID: waiterID), at: deadline)
+        }
+        self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+    }
+
+    mutating func subscribe(_ session: SessionLink, prefetch: Int, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
+        let agent = session.agentID
+        var inbox = self.inboxes[agent, default: InboxState()]
+        // Pushed messages still unacked on this connection use up part of the new prefetch.
+        let unacked = inbox.inFlight.values.count { $0.sessionID == session.id && $0.pushed }
+        if inbox.subscribers[session.id] == nil {
+            inbox.subscriberOrder.append(session.id)
+        }
+        inbox.subscribers[session.id] = Subscriber(session: session, credit: max(0, prefetch - unacked))
+        self.inboxes[agent] = inbox
+        self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+    }
+
+    mutating func unsubscribe(_ session: SessionLink) {
+        guard self.inboxes[session.agentID]?.subscribers.removeValue(forKey: session.id) != nil else { return }
+        self.inboxes[session.agentID]?.subscriberOrder.removeAll { $0 == session.id }
+    }
+
+    /// Takes acked messages out of flight; returns the store entries to remove.
+    mutating func ack(_ session: SessionLink, messageIDs: [String], now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) -> [EntryRef] {
+        let agent = session.agentID
+        guard var inbox = self.inboxes[agent] else { return [] }
+        var refs: [EntryRef] = []
+        for id in messageIDs {
+            guard let record = inbox.inFlight.removeValue(forKey: id) else { continue }
+            refs.append(record.ref)
+            self.inFlightTotal -= 1
+            if record.pushed {
+                inbox.subscribers[record.sessionID]?.credit += 1
+            }
+        }
+        self.inboxes[agent] = inbox
+        if !refs.isEmpty {
+            self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        }
+        return refs
+    }
+
+    /// Puts messages back for delivery; returns how many were in flight.
+    mutating func nack(_ session: SessionLink, messageIDs: [String], delay: TimeAmount, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) -> Int {
+        var count = 0
+        for id in messageIDs where self.inboxes[session.agentID]?.inFlight[id] != nil {
+            self.release(inbox: session.agentID, messageID: id, delay: delay > .zero ? delay : nil, now: now, actions: &actions)
+            count += 1
+        }
+        self.pump(session.agentID, now: now, wallNow: wallNow, actions: &actions)
+        return count
+    }
+
+    /// A message was stored for `agent`: there is something new to read.
+    mutating func stored(for agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
+        guard self.inboxes[agent] != nil else { return }
+        self.inboxes[agent]?.mayHaveNew = true
+        self.inboxes[agent]?.generation &+= 1
+        self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+    }
+
+    /// A delayed message was stored, due at `due` (epoch ms).
+    mutating func delayedStored(due: Int64) -> Bool {
+        if let next = self.nextDelayedDue, next <= due { return false }
+        self.nextDelayedDue = due
+        return true
+    }
+
+    /// Entries left in flight by the previous process: deliver them again.
+    mutating func recovered(_ entries: [String: [RecoveredEntry]], wallNow: Int64, actions: inout [DeliveryAction]) {
+        for (agent, list) in entries {
+            var inbox = self.inboxes[agent, default: InboxState()]
+            for entry in list {
+                if entry.deliveries >= self.limits.maxDeliveries {
+                    let reason = DeadLetterReason(
+                        reason: "max_deliveries",
+                        attempts: entry.deliveries,
+                        at: Timestamp(millisecondsSinceEpoch: wallNow)
+                    )
+                    actions.append(.deadLetter(inbox: agent, ref: entry.ref, reason: reason))
+                } else {
+                    inbox.addRetry(RetryEntry(entryID: entry.ref.entryID, attempts: entry.deliveries), priority: entry.ref.priority)
+                }
+            }
+            self.inboxes[agent] = inbox
+        }
+    }
+
+    // MARK: Release and timers
+
+    /// Ends a delivery without an ack: deliver again (now or after `delay`) or, when the
+    /// delivery was the last one allowed, move the message to the dead letters.
+    private mutating func release(inbox agent: String, messageID: String, delay: TimeAmount?, now: NIODeadline, actions: inout [DeliveryAction]) {
+        guard var inbox = self.inboxes[agent], let record = inbox.inFlight.removeValue(forKey: messageID) else { return }
+        self.inFlightTotal -= 1
+        if record.pushed {
+            inbox.subscribers[record.sessionID]?.credit += 1
+        }
+        if record.attempt >= self.limits.maxDeliveries {
+            let reason = DeadLetterReason(
+                reason: "max_deliveries",
+                attempts: record.attempt,
+                at: Timestamp(millisecondsSinceEpoch: WallClock.nowMilliseconds())
+            )
+            actions.append(.deadLetter(inbox: agent, ref: record.ref, reason: reason))
+        } else if let delay {
+            let entry = RetryEntry(entryID: record.ref.entryID, attempts: record.attempt)
+            self.timers.push(.retryDue(inbox: agent, priority: record.ref.priority, entry: entry), at: now + delay)
+        } else {
+            inbox.addRetry(RetryEntry(entryID: record.ref.entryID, attempts: record.attempt), priority: record.ref.priority)
+        }
+        self.inboxes[agent] = inbox
+    }
+
+    /// Handles one timer event that came due.
+    mutating func fire(_ event: TimerEvent, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
+        switch event {
+        case .ackTimeout(let agent, let messageID, let token):
+            guard self.inboxes[agent]?.inFlight[messageID]?.token == token else { return }
+            self.release(inbox: agent, messageID: messageID, delay: nil, now: now, actions: &actions)
+            self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        case .fetchDeadline(let agent, let waiterID):
+            guard let index = self.inboxes[agent]?.waiters.firstIndex(where: { $0.id == waiterID }),
+                let waiter = self.inboxes[agent]?.waiters.remove(at: index)
+            else { return }
+            actions.append(.completeFetch(waiter.promise, []))
+            self.dropIfIdle(agent)
+        case .retryDue(let agent, let priority, let entry):
+            self.inboxes[agent, default: InboxState()].addRetry(entry, priority: priority)
+            self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        case .delayedDue:
+            // Promote whatever is due; the store reports the next due time, which re-arms this.
+            self.nextDelayedDue = nil
+            actions.append(.promoteDelayed)
+        case .pumpAgain(let agent):
+            self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        }
+    }
+
+    // MARK: Pump
+
+    /// Starts a take when the inbox has demand and may have supply; otherwise answers the
+    /// fetches that cannot wait any longer.
+    mutating func pump(_ agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
+        guard var inbox = self.inboxes[agent], !inbox.taking else { return }
+        defer { self.inboxes[agent] = inbox }
+        let demand = min(inbox.demand, self.limits.maxTake)
+        guard demand > 0 else { return }
+        guard inbox.hasRetries || inbox.mayHaveNew else {
+            // Nothing to give: fetches whose wait is over get an empty answer now.
+            inbox.waiters.removeAll { waiter in
+                guard waiter.deadline <= now else { return false }
+                actions.append(.completeFetch(waiter.promise, []))
+                return true
+            }
+            return
+        }
+        var retries: [Priority: [EntryID]] = [:]
+        for priority in Priority.deliveryOrder {
+            let list = inbox.retries[priority.deliveryRank]
+            if !list.isEmpty {
+                retries[priority] = list.prefix(demand).map(\.entryID)
+            }
+        }
+        inbox.taking = true
+        actions.append(.take(TakeRequest(inbox: agent, retries: retries, limit: demand, now: wallNow), generation: inbox.generation))
+    }
+
+    /// A take finished: hand the messages to waiting fetches, then to subscribers.
+    mutating func taken(
+        _ result: TakeResult,
+        inbox agent: String,
+        generation: UInt64,
+        now: NIODeadline,
+        wallNow: Int64,
+        actions: inout [DeliveryAction]
+    ) {
+        guard var inbox = self.inboxes[agent] else { return }
+        inbox.taking = false
+        for ref in result.dropped {
+            _ = inbox.removeRetry(ref)
+        }
+        if result.exhausted && inbox.generation == generation {
+            inbox.mayHaveNew = false
+        }
+        // Attempt numbers: a retry's is one more than its deliveries so far; a new message's is 1.
+        var deliveries: [(TakenMessage, Int)] = []
+        deliveries.reserveCapacity(result.taken.count)
+        for message in result.taken {
+            let previous = message.isRetry ? (inbox.removeRetry(message.ref)?.attempts ?? 0) : 0
+            deliveries.append((message, previous + 1))
+        }
+        let time = Timestamp(millisecondsSinceEpoch: wallNow)
+        var next = 0
+
+        while next < deliveries.count, !inbox.waiters.isEmpty {
+            let waiter = inbox.waiters.removeFirst()
+            let end = min(deliveries.count, next + waiter.limit)
+            var frames: [[UInt8]] = []
+            frames.reserveCapacity(end - next)
+            for (message, attempt) in deliveries[next..<end] {
+                frames.append(self.deliver(message, attempt: attempt, to: waiter.session.id, pushed: false, inbox: &inbox, agent: agent, now: now, time: time))
+            }
+            next = end
+            actions.append(.completeFetch(waiter.promise, frames))
+        }
+
+        var batches: [UInt64: [[UInt8]]] = [:]
+        var idleRounds = 0
+        while next < deliveries.count, !inbox.subscriberOrder.isEmpty, idleRounds < inbox.subscriberOrder.count {
+            let slot = inbox.nextSubscriber % inbox.subscriberOrder.count
+            inbox.nextSubscriber = slot + 1
+            let sessionID = inbox.subscriberOrder[slot]
+            guard let subscriber = inbox.subscribers[sessionID], subscriber.credit > 0 else {
+                idleRounds += 1
+                continue
+            }
+            idleRounds = 0
+            inbox.subscribers[sessionID]?.credit -= 1
+            let (message, attempt) = deliveries[next]
+            next += 1
+            let frame = self.deliver(message, attempt: attempt, to: sessionID, pushed: true, inbox: &inbox, agent: agent, now: now, time: time)
+            batches[sessionID, default: []].append(Reply.messageEvent(frame))
+        }
+        for (sessionID, frames) in batches {
+            if let subscriber = inbox.subscribers[sessionID] {
+                actions.append(.push(subscriber.session, frames))
+            }
+        }
+
+        // Whoever asked went away while the take ran: these were never sent, so they do not
+        // count as an attempt.
+        for (message, attempt) in deliveries[next...] {
+            inbox.addRetry(RetryEntry(entryID: message.ref.entryID, attempts: attempt - 1), priority: message.ref.priority)
+        }
+        self.inboxes[agent] = inbox
+        self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        self.dropIfIdle(agent)
+    }
+
+    /// A take failed (store unavailable): fail the fetches, retry subscribers a little later.
+    mutating func takeFailed(_ error: AgentdError, inbox agent: String, now: NIODeadline, actions: inout [DeliveryAction]) -> [EventLoopPromise<[[UInt8]]>] {
+        guard var inbox = self.inboxes[agent] else { return [] }
+        inbox.taking = false
+        let failed = inbox.waiters.map(\.promise)
+        inbox.waiters.removeAll()
+        if !inbox.subscribers.isEmpty {
+            self.timers.push(.pumpAgain(inbox: agent), at: now + .milliseconds(500))
+        }
+        self.inboxes[agent] = inbox
+        self.dropIfIdle(agent)
+        return failed
+    }
+
+    private mutating func deliver(
+        _ message: TakenMessage,
+        attempt: Int,
+        to sessionID: UInt64,
+        pushed: Bool,
+        inbox: inout InboxState,
+        agent: String,
+        now: NIODeadline,
+        time: Timestamp
+    ) -> [UInt8] {
+        let token = self.token()
+        if inbox.inFlight.updateValue(
+            InFlight(ref: message.ref, attempt: attempt, sessionID: sessionID, pushed: pushed, token: token),
+            forKey: message.messageID
+        ) == nil {
+            self.inFlightTotal += 1
+        }
+        self.timers.push(.ackTimeout(inbox: agent, messageID: message.messageID, token: token), at: now + self.limits.ackTimeout)
+        return EncodedMessage.delivered(message.body, attempt: attempt, at: time)
+    }
+}

@@ -1,0 +1,208 @@
+import AgentCore
+import NIOCore
+
+/// The protocol state of one connection and the mapping of each op onto the broker.
+///
+/// Not thread-safe: used only on its connection's event loop.
+final class Session {
+    private let broker: Broker
+    private let eventLoop: any EventLoop
+    private let id: UInt64
+    /// Writes pushed frames to the connection from any thread.
+    private let push: @Sendable ([[UInt8]]) -> Void
+    /// Set by a successful `hello`.
+    private(set) var link: SessionLink?
+    private var subscribed = false
+
+    init(broker: Broker, eventLoop: any EventLoop, id: UInt64, push: @escaping @Sendable ([[UInt8]]) -> Void) {
+        self.broker = broker
+        self.eventLoop = eventLoop
+        self.id = id
+        self.push = push
+    }
+
+    /// The connection closed: release what it held.
+    func closed() {
+        if let link = self.link {
+            self.broker.engine.detach(link)
+            self.link = nil
+        }
+    }
+
+    /// Handles one frame.
+    func handle(_ frame: InboundFrame) -> SessionResult {
+        switch frame {
+        case .tooLarge:
+            var result = SessionResult.now(Reply.failure(id: nil, .frameTooLarge(limit: self.broker.configuration.maxFrameBytes)))
+            result.closeAfter = true
+            return result
+        case .line(let bytes):
+            switch RequestEnvelope.decode(bytes) {
+            case .rejected(let id, let error):
+                return .now(Reply.failure(id: id, error))
+            case .request(let envelope):
+                do {
+                    return try self.handle(envelope)
+                } catch {
+                    return .now(Reply.failure(id: envelope.id, error))
+                }
+            }
+        }
+    }
+
+    private func handle(_ request: RequestEnvelope) throws(AgentdError) -> SessionResult {
+        let id = request.id
+        guard let op = request.op else {
+            // Unknown ops are still "ops other than hello/ping" for the auth rule.
+            if self.link == nil { throw .unauthenticated("say hello first") }
+            throw .unknownOp(request.opName)
+        }
+        guard let link = self.link else {
+            switch op {
+            case .hello: return try self.hello(request)
+            case .ping: return .now(Reply.success(id: id) { $0.writeRaw(",\"pong\":true") })
+            default: throw .unauthenticated("say hello first")
+            }
+        }
+        switch op {
+        case .hello:
+            throw .badRequest("hello: this connection already said hello as \(link.agentID)")
+        case .ping:
+            return .now(Reply.success(id: id) { $0.writeRaw(",\"pong\":true") })
+        case .bye:
+            var result = SessionResult.now(Reply.success(id: id))
+            result.closeAfter = true
+            return result
+        case .send:
+            return try self.send(request, link: link)
+        case .fetch:
+            let fetch = try FetchRequest(
+                request.body,
+                maximumLimit: self.broker.configuration.maxFetchLimit,
+                maximumWait: self.broker.configuration.maxWaitMilliseconds
+            )
+            let future = self.broker.engine.fetch(link, limit: fetch.limit, wait: .milliseconds(Int64(fetch.waitMilliseconds)))
+            return self.later(id, future) { frames, w in
+                w.writeRaw(",\"messages\":[")
+                for (index, frame) in frames.enumerated() {
+                    if index > 0 { w.writeRaw(",") }
+                    w.writeRaw(frame)
+                }
+                w.writeRaw("]")
+            }
+        case .ack:
+            let ack = try AckRequest(request.body)
+            return self.later(id, self.broker.engine.ack(link, messageIDs: ack.messageIDs)) { count, w in
+                w.writeRaw(",\"acked\":")
+                w.writeInt(count)
+            }
+        case .nack:
+            let nack = try NackRequest(request.body)
+            let count = self.broker.engine.nack(link, messageIDs: nack.messageIDs, delay: .milliseconds(Int64(nack.delayMilliseconds)))
+            return .now(Reply.success(id: id) { w in
+                w.writeRaw(",\"requeued\":")
+                w.writeInt(count)
+            })
+        case .subscribe:
+            let subscribe = try SubscribeRequest(request.body, maximumPrefetch: self.broker.configuration.maxPrefetch)
+            var result = SessionResult.now(Reply.success(id: id) { $0.writeRaw(",\"subscribed\":true") })
+            result.afterWrite = { [broker = self.broker] in
+                broker.engine.subscribe(link, prefetch: subscribe.prefetch)
+            }
+            self.subscribed = true
+            return result
+        case .unsubscribe:
+            self.broker.engine.unsubscribe(link)
+            self.subscribed = false
+            return .now(Reply.success(id: id) { $0.writeRaw(",\"subscribed\":false") })
+        case .deadLetters:
+            let list = try DeadLettersRequest(request.body)
+            let inbox = try self.ownInbox(list.agentID, link: link)
+            let future = self.broker.store.deadLetters(inbox: inbox, limit: list.limit, on: self.eventLoop)
+            return self.later(id, future) { letters, w in
+                w.writeRaw(",\"messages\":[")
+                for (index, letter) in letters.enumerated() {
+                    if index > 0 { w.writeRaw(",") }
+                    w.writeRaw(letter.json)
+                }
+                w.writeRaw("]")
+            }
+        case .requeueDead:
+            let requeue = try RequeueDeadRequest(request.body)
+            let inbox = try self.ownInbox(requeue.agentID, link: link)
+            let future = self.broker.requeueDead(inbox: inbox, messageIDs: requeue.messageIDs, on: self.eventLoop)
+            return self.later(id, future) { count, w in
+                w.writeRaw(",\"requeued\":")
+                w.writeInt(count)
+            }
+        case .stats:
+            return self.later(id, self.broker.stats(on: self.eventLoop)) { write, w in write(&w) }
+        case .health:
+            let backend = self.broker.store.backendName
+            return self.later(id, self.broker.storeIsUp(on: self.eventLoop)) { up, w in
+                w.writeRaw(up ? ",\"status\":\"ok\",\"store\":\"up\"" : ",\"status\":\"degraded\",\"store\":\"down\"")
+                w.writeRaw(",\"backend\":")
+                w.writeString(backend)
+            }
+        case .register, .heartbeat, .agents, .deregister, .assignTask, .cancelTask, .task, .tasks, .broadcast:
+            // Registry and coordination arrive in the next release (docs/protocol.md says so).
+            throw .unknownOp(request.opName)
+        }
+    }
+
+    private func hello(_ request: RequestEnvelope) throws(AgentdError) -> SessionResult {
+        let hello = try HelloRequest(request.body)
+        guard hello.agentID != AgentID.server else {
+            throw .forbidden("agent_id: \"agentd\" is reserved for the server")
+        }
+        let link = SessionLink(id: self.id, agentID: hello.agentID, eventLoop: self.eventLoop, push: self.push)
+        self.link = link
+        self.broker.engine.attach(link)
+        return .now(Reply.success(id: request.id) { w in
+            w.writeRaw(",\"server\":\"agentd\",\"version\":")
+            w.writeString(Broker.version)
+            w.writeRaw(",\"protocol\":1,\"agent_id\":")
+            w.writeString(hello.agentID)
+        })
+    }
+
+    private func send(_ request: RequestEnvelope, link: SessionLink) throws(AgentdError) -> SessionResult {
+        let send = try SendRequest(request.body)
+        if let from = send.fromAgent, from != link.agentID {
+            throw .forbidden("message.from_agent: this session is \(link.agentID), not \(from.prefix(128))")
+        }
+        let future = self.broker.send(send, from: link.agentID, on: self.eventLoop)
+        return self.later(request.id, future) { sent, w in
+            w.writeRaw(",\"message_id\":")
+            w.writeString(sent.0)
+            if sent.1 {
+                w.writeRaw(",\"duplicate\":true")
+            }
+        }
+    }
+
+    /// The inbox a dead-letter op names: one's own (roles that may name others come with the registry).
+    private func ownInbox(_ named: String?, link: SessionLink) throws(AgentdError) -> String {
+        guard let named, named != link.agentID else { return link.agentID }
+        throw .forbidden("agent_id: only your own dead letters (\(link.agentID))")
+    }
+
+    /// A reply that waits for `future`; failures become error replies.
+    private func later<T: Sendable>(
+        _ id: RequestID?,
+        _ future: EventLoopFuture<T>,
+        _ body: @escaping @Sendable (T, inout JSONWriter) -> Void
+    ) -> SessionResult {
+        let logger = self.broker.logger
+        let reply = future.map { value in
+            Reply.success(id: id) { w in body(value, &w) }
+        }.recover { error in
+            let failure = DeliveryEngine.storeError(error)
+            if failure.code == .internal {
+                logger.error("request failed", metadata: ["agentd.error": "\(failure)"])
+            }
+            return Reply.failure(id: id, failure)
+        }
+        return SessionResult(reply: .later(reply))
+    }
+}

@@ -1,0 +1,292 @@
+import AgentCore
+import AgentdConfig
+import NIOConcurrencyHelpers
+import NIOCore
+import RedisStreams
+
+/// The durable store on Redis Streams, through the auto-pipelining `RedisClient`: commands from
+/// all sessions submitted around the same time share one round trip.
+///
+/// Every multi-step operation is one Lua script (`RedisScripts`), so it is atomic in Redis.
+public final class RedisStore: MessageStore {
+    /// `"redis"`.
+    public let backendName = "redis"
+
+    private let client: RedisClient
+    private let keys: RedisKeys
+    /// SHA1s of loaded scripts by name; EVALSHA saves sending the source with every call.
+    private let shas = NIOLockedValueBox<[String: String]>([:])
+
+    /// Creates a store for the configured Redis server (connects on first use).
+    public init(configuration: AgentdConfiguration) {
+        let redis = RedisConfiguration(
+            host: configuration.redis.host,
+            port: configuration.redis.port,
+            timeout: .milliseconds(configuration.storeTimeoutMilliseconds),
+            password: configuration.redisAuth.password,
+            username: configuration.redisAuth.username,
+            database: configuration.redisAuth.database
+        )
+        self.client = RedisClient(configuration: redis)
+        self.keys = RedisKeys(prefix: configuration.keyPrefix)
+    }
+
+    public func send(
+        _ message: NewMessage,
+        dedupWindowMilliseconds: Int,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<SendOutcome> {
+        let keys = [
+            self.keys.stream(message.recipient, message.priority),
+            self.keys.dedup(message.messageID),
+            self.keys.stats,
+            self.keys.inboxes,
+            self.keys.delayed,
+            self.keys.delayedMessages,
+        ]
+        let arguments: [[UInt8]] = [
+            Array(message.sender.utf8),
+            Array(String(dedupWindowMilliseconds).utf8),
+            message.body,
+            Array(message.messageID.utf8),
+            Array((message.expiresAt.map(String.init) ?? "").utf8),
+            Array((message.dueAt.map(String.init) ?? "").utf8),
+            Array(message.recipient.utf8),
+            message.clientChosenID ? [UInt8(ascii: "1")] : [UInt8(ascii: "0")],
+        ]
+        return self.run(RedisScripts.send, keys: keys, arguments: arguments, on: loop).flatMapThrowing { reply in
+            switch reply.int {
+            case 0?: return .stored
+            case 1?: return .duplicate
+            case 2?: return .conflict
+            default: throw Self.unexpected("send", reply)
+            }
+        }
+    }
+
+    public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
+        var arguments: [[UInt8]] = [Array(String(request.limit).utf8), Array(String(request.now).utf8)]
+        for priority in Priority.deliveryOrder {
+            let ids = request.retries[priority] ?? []
+            arguments.append(Array(ids.map(\.description).joined(separator: ",").utf8))
+        }
+        let keys = self.keys.streams(request.inbox) + [self.keys.stats]
+        return self.run(RedisScripts.take, keys: keys, arguments: arguments, on: loop).flatMapThrowing { reply in
+            try Self.decodeTake(reply)
+        }
+    }
+
+    static func decodeTake(_ reply: RedisReply) throws -> TakeResult {
+        guard let items = reply.array, items.count >= 2, (items.count - 2) % 5 == 0 else {
+            throw Self.unexpected("take", reply)
+        }
+        var result = TakeResult(
+            taken: [],
+            dropped: [],
+            expired: Int(items[0].int ?? 0),
+            exhausted: items[1].int == 1
+        )
+        var index = 2
+        while index < items.count {
+            let kind = items[index].string ?? ""
+            let rank = Int(items[index + 1].int ?? 0) - 1
+            guard rank >= 0, rank < 4, let text = items[index + 2].string, let entryID = EntryID(text) else {
+                throw Self.unexpected("take", reply)
+            }
+            let ref = EntryRef(priority: Priority.deliveryOrder[rank], entryID: entryID)
+            switch kind {
+            case "d":
+                result.dropped.append(ref)
+            default:
+                let messageID = items[index + 3].string ?? ""
+                let body = items[index + 4].bytes ?? []
+                result.taken.append(TakenMessage(ref: ref, messageID: messageID, body: body, isRetry: kind == "r"))
+            }
+            index += 5
+        }
+        return result
+    }
+
+    public func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int> {
+        let keys = refs.map { self.keys.stream(inbox, $0.priority) } + [self.keys.stats]
+        let arguments = refs.map { Array($0.entryID.description.utf8) }
+        return self.run(RedisScripts.ack, keys: keys, arguments: arguments, on: loop).map { Int($0.int ?? 0) }
+    }
+
+    public func deadLetter(
+        inbox: String,
+        ref: EntryRef,
+        reason: DeadLetterReason,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<Void> {
+        var suffix = JSONWriter(capacity: 96)
+        suffix.writeRaw("\"dead\":{\"reason\":")
+        suffix.writeString(reason.reason)
+        suffix.writeRaw(",\"attempts\":")
+        suffix.writeInt(reason.attempts)
+        suffix.writeRaw(",\"at\":\"")
+        suffix.writeRaw(reason.at.rfc3339Bytes)
+        suffix.writeRaw("\"}")
+        let keys = [
+            self.keys.stream(inbox, ref.priority), self.keys.dead(inbox), self.keys.deadIndex(inbox), self.keys.stats,
+        ]
+        let arguments = [Array(ref.entryID.description.utf8), Array(ref.priority.rawValue.utf8), suffix.bytes]
+        return self.run(RedisScripts.deadLetter, keys: keys, arguments: arguments, on: loop).map { _ in () }
+    }
+
+    public func deadLetters(inbox: String, limit: Int, on loop: any EventLoop) -> EventLoopFuture<[DeadLetter]> {
+        var command = RedisCommand("XRANGE", self.keys.dead(inbox), "-", "+", "COUNT")
+        command.append(limit)
+        return self.call([command], on: loop).flatMapThrowing { replies in
+            let entries = try StreamReplies.entries(replies[0])
+            return entries.compactMap { entry in entry.field("j").map(DeadLetter.init(json:)) }
+        }
+    }
+
+    public func requeueDead(inbox: String, messageIDs: [String], on loop: any EventLoop) -> EventLoopFuture<Int> {
+        let keys = [self.keys.dead(inbox), self.keys.deadIndex(inbox), self.keys.stats, self.keys.inboxes]
+            + self.keys.streams(inbox)
+        let arguments = [Array(inbox.utf8)] + messageIDs.map { Array($0.utf8) }
+        return self.run(RedisScripts.requeueDead, keys: keys, arguments: arguments, on: loop).map { Int($0.int ?? 0) }
+    }
+
+    public func promoteDue(now: Int64, on loop: any EventLoop) -> EventLoopFuture<PromotionResult> {
+        let keys = [self.keys.delayed, self.keys.delayedMessages, self.keys.inboxes]
+        // 1 000 per round bounds the script's run time; the next due time brings the rest.
+        let arguments = [Array(String(now).utf8), Array("1000".utf8)]
+        return self.run(RedisScripts.promote, keys: keys, arguments: arguments, on: loop).flatMapThrowing { reply in
+            guard let items = reply.array, let first = items.first else { throw Self.unexpected("promote", reply) }
+            let next = first.string.flatMap { Double($0) }.map { Int64($0) }
+            let inboxes = Set(items.dropFirst().compactMap(\.string))
+            // More than one round's worth due: come back at once.
+            return PromotionResult(inboxes: inboxes, nextDue: items.count > 1_000 ? now : next)
+        }
+    }
+
+    public func recover(
+        on loop: any EventLoop
+    ) -> EventLoopFuture<(inFlight: [String: [RecoveredEntry]], nextDue: Int64?)> {
+        let members = self.call([RedisCommand("SMEMBERS", self.keys.inboxes), RedisCommand("ZRANGE", self.keys.delayed, "0", "0", "WITHSCORES")], on: loop)
+        return members.flatMap { replies in
+            let inboxes = (replies[0].array ?? []).compactMap(\.string)
+            let delayed = replies[1].array ?? []
+            let nextDue = delayed.count == 2 ? delayed[1].string.flatMap { Double($0) }.map { Int64($0) } : nil
+            var commands: [RedisCommand] = []
+            var slots: [(String, Priority)] = []
+            for inbox in inboxes {
+                for priority in Priority.deliveryOrder {
+                    var command = RedisCommand("XPENDING", self.keys.stream(inbox, priority), "agentd", "-", "+")
+                    // Far beyond any sane in-flight count of one inbox; bounds the reply.
+                    command.append(100_000)
+                    commands.append(command)
+                    slots.append((inbox, priority))
+                }
+            }
+            guard !commands.isEmpty else {
+                return loop.makeSucceededFuture((inFlight: [:], nextDue: nextDue))
+            }
+            return self.call(commands, on: loop).map { replies in
+                var inFlight: [String: [RecoveredEntry]] = [:]
+                for (reply, (inbox, priority)) in zip(replies, slots) {
+                    // A missing stream or group answers with an error: nothing pending there.
+                    guard let entries = try? StreamReplies.pending(reply) else { continue }
+                    for entry in entries {
+                        guard let id = EntryID(entry.id) else { continue }
+                        inFlight[inbox, default: []].append(
+                            RecoveredEntry(ref: EntryRef(priority: priority, entryID: id), deliveries: Int(entry.deliveries))
+                        )
+                    }
+                }
+                return (inFlight: inFlight, nextDue: nextDue)
+            }
+        }
+    }
+
+    public func counters(on loop: any EventLoop) -> EventLoopFuture<StoreCounters> {
+        self.call([RedisCommand("HGETALL", self.keys.stats)], on: loop).map { replies in
+            var counters = StoreCounters()
+            let items = replies[0].array ?? []
+            var index = 0
+            while index + 1 < items.count {
+                let value = items[index + 1].int ?? 0
+                switch items[index].string {
+                case "sent": counters.sent = value
+                case "delivered": counters.delivered = value
+                case "acked": counters.acked = value
+                case "expired": counters.expired = value
+                case "pending": counters.pending = value
+                case "dead": counters.dead = value
+                default: break
+                }
+                index += 2
+            }
+            return counters
+        }
+    }
+
+    public func ping(on loop: any EventLoop) -> EventLoopFuture<Void> {
+        self.call([RedisCommand("PING")], on: loop).map { _ in () }
+    }
+
+    public func shutdown() {
+        self.client.shutdown()
+    }
+
+    // MARK: Plumbing
+
+    /// Runs a script by SHA1 when known, else by source (learning the SHA1 in the same round trip).
+    private func run(
+        _ script: RedisScripts.Script,
+        keys: [String],
+        arguments: [[UInt8]],
+        on loop: any EventLoop
+    ) -> EventLoopFuture<RedisReply> {
+        if let sha = self.shas.withLockedValue({ $0[script.name] }) {
+            return self.call([.evalSHA(sha, keys: keys, arguments: arguments)], on: loop).flatMap { replies in
+                let reply = replies[0]
+                guard reply.isNoScriptError else { return Self.checked(reply, script.name, on: loop) }
+                // Redis lost its script cache (restart): run by source and learn the SHA1 again.
+                self.shas.withLockedValue { _ = $0.removeValue(forKey: script.name) }
+                return self.run(script, keys: keys, arguments: arguments, on: loop)
+            }
+        }
+        let commands: [RedisCommand] = [.eval(script.source, keys: keys, arguments: arguments), .scriptLoad(script.source)]
+        return self.call(commands, on: loop).flatMap { replies in
+            if let sha = replies[1].string, replies[1].errorMessage == nil {
+                self.shas.withLockedValue { $0[script.name] = sha }
+            }
+            return Self.checked(replies[0], script.name, on: loop)
+        }
+    }
+
+    private static func checked(_ reply: RedisReply, _ name: String, on loop: any EventLoop) -> EventLoopFuture<RedisReply> {
+        if let message = reply.errorMessage {
+            return loop.makeFailedFuture(AgentdError.internal(cause: RedisStoreError(message: "script \(name): \(message)")))
+        }
+        return loop.makeSucceededFuture(reply)
+    }
+
+    /// Submits commands; a connection failure becomes `unavailable`.
+    private func call(_ commands: [RedisCommand], on loop: any EventLoop) -> EventLoopFuture<[RedisReply]> {
+        let promise = loop.makePromise(of: [RedisReply].self)
+        self.client.submit(commands) { result in
+            switch result {
+            case .success(let replies):
+                promise.succeed(replies)
+            case .failure(let error):
+                promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
+            }
+        }
+        return promise.futureResult
+    }
+
+    private static func unexpected(_ operation: String, _ reply: RedisReply) -> AgentdError {
+        .internal(cause: RedisStoreError(message: "\(operation): unexpected reply \(reply.kindDescription)"))
+    }
+}
+
+/// A reply the store did not expect; logged, sent as `internal`.
+struct RedisStoreError: Error, Sendable, CustomStringConvertible {
+    let message: String
+    var description: String { self.message }
+}
