@@ -1,0 +1,96 @@
+/// Everything agentd can be configured with, and the default of each setting.
+///
+/// Built by `ConfigurationLoader` in layers: these defaults, then the config file
+/// (`Config/agentd.toml` documents every key), then `AGENTD_*` environment variables, then
+/// command-line flags. Each property names its file key; its environment variable is
+/// `AGENTD_` + the key in upper case, tables joined with `_` (`[auth] mode` → `AGENTD_AUTH_MODE`).
+public struct AgentdConfiguration: Sendable, Equatable {
+    /// `listen`: where agents connect. Default `127.0.0.1:7420`; port 0 picks a free port.
+    public var listen: HostPort
+    /// `redis`: the Redis server's address. Default `127.0.0.1:6379`.
+    public var redis: HostPort
+    /// `backend`: where messages are stored. Default `.redis`.
+    public var backend: Backend
+    /// `admin`: the HTTP address for `/healthz` and `/metrics`; nil (file: `""`) = off. Default off.
+    public var admin: HostPort?
+    /// `log_level`: one of `AgentdConfiguration.logLevels`, lower case. Default `info`.
+    public var logLevel: String
+
+    /// `max_frame_bytes`: longest request line, newline not counted; 64…64 MiB. Default 1 MiB (1 048 576).
+    public var maxFrameBytes: Int
+    /// `max_connections`: open connections before new ones get `overloaded`; ≥ 1. Default 16 384.
+    public var maxConnections: Int
+    /// `max_in_flight_per_connection`: requests of one connection processed at once; ≥ 1. Default 128.
+    public var maxInFlightPerConnection: Int
+    /// `ack_timeout_ms`: a delivered message not acked within this is delivered again; ≥ 1. Default 30 000.
+    public var ackTimeoutMilliseconds: Int
+    /// `max_deliveries`: attempts before a message goes to the dead letters; ≥ 1. Default 5.
+    public var maxDeliveries: Int
+    /// `dedup_window_ms`: how long a sender's `message_id` is remembered; ≥ 1. Default 600 000 (10 min).
+    public var dedupWindowMilliseconds: Int
+    /// `store_timeout_ms`: longest wait for the store before `unavailable`; ≥ 1. Default 2 000.
+    public var storeTimeoutMilliseconds: Int
+    /// `drain_timeout_ms`: on SIGTERM/SIGINT, how long in-flight requests may finish; ≥ 0. Default 10 000.
+    public var drainTimeoutMilliseconds: Int
+    /// `heartbeat_interval_ms`: how often agents are expected to heartbeat; ≥ 1. Default 30 000.
+    public var heartbeatIntervalMilliseconds: Int
+    /// `heartbeat_timeout_ms`: silence after which an agent is `offline`; ≥ 1.
+    /// Default 3 × `heartbeat_interval_ms` (90 000) unless set explicitly in some layer.
+    public var heartbeatTimeoutMilliseconds: Int
+    /// `task_timeout_ms`: a task's default deadline; ≥ 1. Default 300 000 (5 min).
+    public var taskTimeoutMilliseconds: Int
+    /// `task_max_retries`: default retries of a failed task (tried at most this + 1 times); ≥ 0. Default 3.
+    public var taskMaxRetries: Int
+    /// `max_fetch_limit`: the largest `limit` a `fetch` may ask for; ≥ 1. Default 1 000.
+    public var maxFetchLimit: Int
+    /// `max_wait_ms`: the longest `wait_ms` a `fetch` may ask for; ≥ 0. Default 30 000.
+    public var maxWaitMilliseconds: Int
+    /// `max_prefetch`: the most unacked messages pushed to one subscriber; ≥ 1. Default 10 000.
+    public var maxPrefetch: Int
+    /// `key_prefix`: prefix of every Redis key agentd writes; not empty. Default `agentd`.
+    public var keyPrefix: String
+    /// `audit_dir`: directory for audit logs; nil (file: `""`) = no audit log. Default off.
+    public var auditDirectory: String?
+    /// `audit_retention_days`: audit files older than this are deleted; ≥ 1. Default 30.
+    public var auditRetentionDays: Int
+
+    /// `[redis_auth]`: credentials and database for the Redis connection.
+    public var redisAuth: RedisAuth
+    /// `[auth]`: how agents prove who they are.
+    public var auth: Auth
+    /// `[tls]`: TLS for the agent port; off unless certificate and key are given.
+    public var tls: TLS
+
+    /// The accepted `log_level` values, most verbose first (swift-log's levels).
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Every setting at its default (see each property).
+    public init() {
+        self.listen = HostPort(host: "127.0.0.1", port: 7420)
+        self.redis = HostPort(host: "127.0.0.1", port: 6379)
+        self.backend = .redis
+        self.admin = nil
+        self.logLevel = "info"
+        self.maxFrameBytes = 1_048_576
+        self.maxConnections = 16_384
+        self.maxInFlightPerConnection = 128
+        self.ackTimeoutMilliseconds = 30_000
+        self.maxDeliveries = 5
+        self.dedupWindowMilliseconds = 600_000
+        self.storeTimeoutMilliseconds = 2_000
+        self.drainTimeoutMilliseconds = 10_000
+        self.heartbeatIntervalMilliseconds = 30_000
+        self.heartbeatTimeoutMilliseconds = 3 * 30_000
+        self.taskTimeoutMilliseconds = 300_000
+        self.taskMaxRetries = 3
+        self.maxFetchLimit = 1_000
+        self.maxWaitMilliseconds = 30_000
+        self.maxPrefetch = 10_000
+        self.keyPrefix = "agentd"
+        self.auditDirectory = nil
+        self.auditRetentionDays = 30
+        self.redisAuth = RedisAuth()
+        self.auth = Auth()
+        self.tls = TLS()
+    }
+}

@@ -1,0 +1,46 @@
+extension ConfigurationKey {
+    /// Every key, in the order of `Config/agentd.toml`.
+    ///
+    /// The limits are checked here, where each is defined; the reason for each bound is given
+    /// next to it when it is not simply "a zero or negative value makes no sense".
+    static let all: [ConfigurationKey] = [
+        .hostPort("listen", \.listen, allowPortZero: true),  // 0 = pick a free port (tests)
+        .hostPort("redis", \.redis, allowPortZero: false),  // nothing listens on port 0
+        .choice("backend", \.backend),
+        .optionalHostPort("admin", \.admin),
+        .oneOf("log_level", \.logLevel, AgentdConfiguration.logLevels),
+
+        // 64 bytes: below that not even a `hello` fits. 64 MiB: one frame is buffered whole
+        // in memory per connection, so the ceiling bounds what a single client can pin.
+        .integer("max_frame_bytes", \.maxFrameBytes, 64...(64 * 1_048_576)),
+        .integer("max_connections", \.maxConnections, 1...Int.max),
+        .integer("max_in_flight_per_connection", \.maxInFlightPerConnection, 1...Int.max),
+        .integer("ack_timeout_ms", \.ackTimeoutMilliseconds, 1...Int.max),
+        .integer("max_deliveries", \.maxDeliveries, 1...Int.max),
+        .integer("dedup_window_ms", \.dedupWindowMilliseconds, 1...Int.max),
+        .integer("store_timeout_ms", \.storeTimeoutMilliseconds, 1...Int.max),
+        .integer("drain_timeout_ms", \.drainTimeoutMilliseconds, 0...Int.max),  // 0 = exit at once
+        .integer("heartbeat_interval_ms", \.heartbeatIntervalMilliseconds, 1...Int.max),
+        .integer("heartbeat_timeout_ms", \.heartbeatTimeoutMilliseconds, 1...Int.max),
+        .integer("task_timeout_ms", \.taskTimeoutMilliseconds, 1...Int.max),
+        .integer("task_max_retries", \.taskMaxRetries, 0...Int.max),  // 0 = try once
+        .integer("max_fetch_limit", \.maxFetchLimit, 1...Int.max),
+        .integer("max_wait_ms", \.maxWaitMilliseconds, 0...Int.max),  // 0 = no long polling
+        .integer("max_prefetch", \.maxPrefetch, 1...Int.max),
+        .nonEmptyString("key_prefix", \.keyPrefix),  // empty would mix agentd's keys with others'
+        .optionalString("audit_dir", \.auditDirectory),
+        .integer("audit_retention_days", \.auditRetentionDays, 1...Int.max),
+
+        .optionalString("redis_auth.password", \.redisAuth.password, secret: true),
+        .optionalString("redis_auth.username", \.redisAuth.username),
+        .integer("redis_auth.database", \.redisAuth.database, 0...Int.max),
+
+        .choice("auth.mode", \.auth.mode),
+        .optionalString("auth.tokens_file", \.auth.tokensFile),
+
+        .optionalString("tls.cert_file", \.tls.certFile),
+        .optionalString("tls.key_file", \.tls.keyFile),
+        .optionalString("tls.ca_file", \.tls.caFile),
+        .boolean("tls.require_client_cert", \.tls.requireClientCert),
+    ]
+}
