@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages agentd needs to build and test, if any is missing:
+# libhiredis-dev (the C client, via pkg-config), redis-server (+ redis-tools), python3.
+# Swift itself must already be on PATH (this script does not download toolchains).
+set -euo pipefail
+
+packages=(libhiredis-dev pkg-config redis-server redis-tools python3)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    sudo_cmd=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "install-deps: need root or sudo for apt-get" >&2; exit 1; }
+        sudo_cmd=(sudo)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null; then
+    echo "install-deps: swift is not on PATH; install a Swift 6 toolchain first" >&2
+    exit 1
+fi
