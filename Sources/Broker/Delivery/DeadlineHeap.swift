@@ -24,29 +24,45 @@ struct DeadlineHeap<Element> {
         }
     }
 
+    /// Drops the elements `isStale` picks and restores the heap order (O(n)).
+    mutating func removeAll(where isStale: (Element) -> Bool) {
+        self.items.removeAll { isStale($0.element) }
+        var index = self.items.count / 2 - 1
+        while index >= 0 {
+            self.siftDown(from: index)
+            index -= 1
+        }
+    }
+
     /// Removes and returns the earliest element if it is due at `now`.
     mutating func popDue(now: NIODeadline) -> Element? {
         guard let first = self.items.first, first.deadline <= now else { return nil }
         let last = self.items.removeLast()
         if !self.items.isEmpty {
             self.items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var smallest = parent
-                if left < self.items.count && self.items[left].deadline < self.items[smallest].deadline {
-                    smallest = left
-                }
-                if right < self.items.count && self.items[right].deadline < self.items[smallest].deadline {
-                    smallest = right
-                }
-                if smallest == parent { break }
-                self.items.swapAt(parent, smallest)
-                parent = smallest
-            }
+            self.siftDown(from: 0)
         }
         return first.element
+    }
+}
+
+extension DeadlineHeap {
+    private mutating func siftDown(from start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < self.items.count && self.items[left].deadline < self.items[smallest].deadline {
+                smallest = left
+            }
+            if right < self.items.count && self.items[right].deadline < self.items[smallest].deadline {
+                smallest = right
+            }
+            if smallest == parent { return }
+            self.items.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }
 

@@ -120,9 +120,23 @@ struct DeliveryState: Sendable {
         }
         self.inboxes[agent] = inbox
         if !refs.isEmpty {
+            self.compactTimersIfNeeded()
             self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
         }
         return refs
+    }
+
+    /// Acked messages leave their ack-timeout events behind in the heap (removing one from
+    /// the middle of a heap is costly). At high throughput those would pile up for a whole
+    /// `ack_timeout_ms`, so once stale events outnumber live ones the heap is rebuilt:
+    /// memory stays proportional to what is really in flight, at amortised O(1) per ack.
+    mutating func compactTimersIfNeeded() {
+        guard self.timers.count > 2 * self.inFlightTotal + 4_096 else { return }
+        let inboxes = self.inboxes
+        self.timers.removeAll { event in
+            guard case .ackTimeout(let agent, let messageID, let token) = event else { return false }
+            return inboxes[agent]?.inFlight[messageID]?.token != token
+        }
     }
 
     /// Puts messages back for delivery; returns how many were in flight.
