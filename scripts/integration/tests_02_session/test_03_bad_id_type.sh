@@ -10,7 +10,7 @@ for frame in ['{"op":"ping","id":true}', '{"op":"ping","id":{"a":1}}', '{"op":"p
     r = c.recv()
     expect_error(r, "bad_request")
     assert r.get("id") is None, "reply id must be null for %s: %r" % (frame, r)
-for good in [0, -3, 12345678901, "", "abc"]:
+for good in [0, -3, 12345678901, 2**63 - 1, 1.5, "", "abc", "\u00e9\u2713"]:
     r = c.request("ping", _id=good)
     assert r["ok"] is True and r["id"] == good and type(r["id"]) is type(good), r
 print("# bool/object/array ids -> bad_request; number and string ids echoed")

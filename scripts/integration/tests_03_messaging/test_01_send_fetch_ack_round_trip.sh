@@ -13,7 +13,8 @@ content = {
     "float": 1.5, "neg_float": -0.25, "bool": True, "nothing": None,
     "text": "h\u00e9llo \u2713 \U0001F680 \"quoted\" back\\slash\nnewline",
     "nested": {"a": [1, 2, {"b": [[], {}]}], "deep": {"deeper": {"deepest": "yes"}}},
-    "empty_obj": {}, "empty_list": [],
+    "empty_obj": {}, "empty_list": [], "control": "nul\u0000 bell\u0007 tab\t", "escaped_slash": "a/b",
+    "keys with spaces": 1, "": "empty key",
 }
 reply = s.send("receiver-1", content, message_type="task_request", priority="high",
                correlation_id="corr-42", reply_to="sender-1")
