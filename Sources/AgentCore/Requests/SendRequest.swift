@@ -28,6 +28,26 @@ public struct SendRequest: Sendable {
     /// Not delivered before this many milliseconds after the send.
     public var delayMilliseconds: Int?
 
+    /// A message the server itself composes (task requests, cancels, broadcasts, reports).
+    public init(
+        toAgent: String,
+        messageType: MessageType,
+        content: JSONObject,
+        priority: Priority = .medium,
+        correlationID: String? = nil
+    ) {
+        self.messageID = nil
+        self.fromAgent = nil
+        self.toAgent = toAgent
+        self.messageType = messageType.stored
+        self.content = content
+        self.priority = priority
+        self.correlationID = correlationID
+        self.replyTo = nil
+        self.ttlMilliseconds = nil
+        self.delayMilliseconds = nil
+    }
+
     /// Reads and validates the `message` of a `send`.
     public init(_ body: JSONObject) throws(AgentdError) {
         let message = FieldReader(try FieldReader(body).object("message"), path: "message.")

@@ -15,6 +15,10 @@ public final class Broker: Sendable {
     public let store: any MessageStore
     /// Delivery to connected agents.
     public let engine: DeliveryEngine
+    let presence = AgentPresence()
+    let registry: AgentRegistry
+    let coordinator: Coordinator
+    let sweeper: HeartbeatSweeper
     let logger: Logger
     private let ids = MessageIDGenerator()
     private let sendRate = RateWindow()
@@ -28,11 +32,49 @@ public final class Broker: Sendable {
         self.store = store
         self.logger = logger
         self.engine = DeliveryEngine(store: store, configuration: configuration.delivery, loop: loop, logger: logger)
+        self.registry = AgentRegistry(
+            store: store,
+            presence: self.presence,
+            heartbeatTimeoutMilliseconds: configuration.heartbeatTimeoutMilliseconds,
+            loop: loop,
+            logger: logger
+        )
+        self.coordinator = Coordinator(
+            registry: self.registry,
+            store: store,
+            configuration: .init(
+                taskTimeoutMilliseconds: configuration.taskTimeoutMilliseconds,
+                taskMaxRetries: configuration.taskMaxRetries
+            ),
+            loop: loop,
+            logger: logger,
+            now: WallClock.nowMilliseconds
+        )
+        self.sweeper = HeartbeatSweeper(registry: self.registry, now: WallClock.nowMilliseconds, logger: logger)
+        let sweeper = self.sweeper
+        self.registry.connect(delegate: self.coordinator, wakeSweeper: { sweeper.wake(at: $0) })
+        self.coordinator.connect { [weak self] request, sender in
+            guard let self else { return }
+            self.send(request, from: sender, on: self.engine.loop).whenFailure { error in
+                self.logger.warning(
+                    "could not send a coordination message",
+                    metadata: ["agentd.agent_id": "\(request.toAgent)", "agentd.error": "\(error)"]
+                )
+            }
+        }
     }
 
-    /// Recovers the previous process's in-flight messages.
+    /// Recovers the previous process's in-flight messages, registered agents and tasks.
     public func start() -> EventLoopFuture<Void> {
         self.engine.start()
+            .flatMap { self.registry.load() }
+            .flatMap { _ in self.coordinator.load() }
+            .map { _ in self.sweeper.sweepNow() }
+    }
+
+    /// Stops the background work (the sweeper).
+    public func stop() {
+        self.sweeper.stop()
     }
 
     // MARK: Connections
@@ -91,6 +133,8 @@ public final class Broker: Sendable {
                 case .stored:
                     self.sendRate.record(nowMilliseconds: now)
                     self.engine.messageStored(for: request.toAgent, dueAt: dueAt)
+                    // Task reports update the task as they pass (and are still delivered).
+                    self.coordinator.observe(request.messageType, content: request.content, from: sender)
                     return (messageID, false)
                 case .duplicate:
                     return (messageID, true)
@@ -112,9 +156,13 @@ public final class Broker: Sendable {
 
     // MARK: Observability
 
-    /// The `queues` and `server` parts of `stats`, written as reply fields.
+    /// `stats`: the `queues`, `registry`, `coordination` and `server` parts, as reply fields.
     func stats(on loop: any EventLoop) -> EventLoopFuture<@Sendable (inout JSONWriter) -> Void> {
-        self.store.counters(on: loop).map { counters in
+        let parts = self.store.counters(on: loop)
+            .and(self.registry.stats().hop(to: loop))
+            .and(self.coordinator.stats().hop(to: loop))
+        return parts.map { parts in
+            let ((counters, registry), coordination) = parts
             let now = WallClock.nowMilliseconds()
             let perMinute = self.sendRate.total(nowMilliseconds: now)
             let inFlight = self.engine.inFlightCount
@@ -138,6 +186,30 @@ public final class Broker: Sendable {
                 w.writeInt64(max(0, counters.dead))
                 w.writeRaw(",\"expired_total\":")
                 w.writeInt64(counters.expired)
+                w.writeRaw("},\"registry\":{\"total_agents\":")
+                w.writeInt(registry.totalAgents)
+                w.writeRaw(",\"active_agents\":")
+                w.writeInt(registry.activeAgents)
+                w.writeRaw(",\"offline_agents\":")
+                w.writeInt(registry.offlineAgents)
+                w.writeRaw(",\"average_load\":")
+                w.writeValue(.number(JSONNumber(registry.averageLoad) ?? JSONNumber(0)))
+                w.writeRaw("},\"coordination\":{\"tasks_total\":")
+                w.writeInt(coordination.total)
+                w.writeRaw(",\"pending\":")
+                w.writeInt(coordination.pending)
+                w.writeRaw(",\"in_progress\":")
+                w.writeInt(coordination.inProgress)
+                w.writeRaw(",\"completed\":")
+                w.writeInt(coordination.completed)
+                w.writeRaw(",\"failed\":")
+                w.writeInt(coordination.failed)
+                w.writeRaw(",\"timed_out\":")
+                w.writeInt(coordination.timedOut)
+                w.writeRaw(",\"cancelled\":")
+                w.writeInt(coordination.cancelled)
+                w.writeRaw(",\"completion_rate\":")
+                w.writeValue(.number(JSONNumber(coordination.completionRate) ?? JSONNumber(0)))
                 w.writeRaw("},\"server\":{\"version\":")
                 w.writeString(Broker.version)
                 w.writeRaw(",\"uptime_s\":")
@@ -149,6 +221,23 @@ public final class Broker: Sendable {
                 w.writeRaw("}")
             }
         }
+    }
+
+    /// Copies a message into the inbox of every registered agent that matches and is not
+    /// offline, the sender excepted; returns how many copies were stored.
+    func broadcast(_ request: BroadcastRequest, from sender: String, on loop: any EventLoop) -> EventLoopFuture<Int> {
+        self.registry.recipients(role: request.role, capabilities: request.capabilities, excluding: sender)
+            .hop(to: loop)
+            .flatMap { recipients in
+                let sends = recipients.map { recipient in
+                    self.send(
+                        SendRequest(toAgent: recipient, messageType: request.messageType, content: request.content, priority: request.priority),
+                        from: sender,
+                        on: loop
+                    )
+                }
+                return EventLoopFuture.whenAllSucceed(sends, on: loop).map { $0.count }
+            }
     }
 
     /// Whether the store answers within `store_timeout_ms`.

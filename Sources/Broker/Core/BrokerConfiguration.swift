@@ -23,6 +23,12 @@ public struct BrokerConfiguration: Sendable {
     public var drainTimeout: TimeAmount
     /// How long `health` waits for the store.
     public var storeTimeout: TimeAmount
+    /// Silence after which an agent is offline (`heartbeat_timeout_ms`).
+    public var heartbeatTimeoutMilliseconds: Int
+    /// Default deadline of a task attempt (`task_timeout_ms`).
+    public var taskTimeoutMilliseconds: Int
+    /// Default retries of a task (`task_max_retries`).
+    public var taskMaxRetries: Int
 
     /// Takes the broker's settings from the daemon's configuration.
     public init(_ config: AgentdConfiguration) {
@@ -39,5 +45,8 @@ public struct BrokerConfiguration: Sendable {
         self.maxPrefetch = config.maxPrefetch
         self.drainTimeout = .milliseconds(Int64(config.drainTimeoutMilliseconds))
         self.storeTimeout = .milliseconds(Int64(config.storeTimeoutMilliseconds))
+        self.heartbeatTimeoutMilliseconds = config.heartbeatTimeoutMilliseconds
+        self.taskTimeoutMilliseconds = config.taskTimeoutMilliseconds
+        self.taskMaxRetries = config.taskMaxRetries
     }
 }

@@ -5,8 +5,8 @@ import NIOCore
 ///
 /// Not thread-safe: used only on its connection's event loop.
 final class Session {
-    private let broker: Broker
-    private let eventLoop: any EventLoop
+    let broker: Broker
+    let eventLoop: any EventLoop
     private let id: UInt64
     /// Writes pushed frames to the connection from any thread.
     private let push: @Sendable ([[UInt8]]) -> Void
@@ -50,6 +50,7 @@ final class Session {
         }
     }
 
+    // swiftlint:disable:next cyclomatic_complexity
     private func handle(_ request: RequestEnvelope) throws(AgentdError) -> SessionResult {
         let id = request.id
         guard let op = request.op else {
@@ -63,6 +64,18 @@ final class Session {
             case .ping: return .now(Reply.success(id: id) { $0.writeRaw(",\"pong\":true") })
             default: throw .unauthenticated("say hello first")
             }
+        }
+        // Every frame of the agent counts as a sign of life.
+        let now = WallClock.nowMilliseconds()
+        if self.broker.presence.touch(link.agentID, now: now) {
+            self.broker.registry.cameBack(link.agentID, now: now)
+        }
+        let role = self.broker.presence.role(of: link.agentID)
+        if role == .monitor && !op.allowedForMonitor {
+            throw .forbidden("\(op.rawValue): a monitor may only read")
+        }
+        if let result = try self.handleRegistry(op, request, link: link, role: role, now: now) {
+            return result
         }
         switch op {
         case .hello:
@@ -117,7 +130,7 @@ final class Session {
             return .now(Reply.success(id: id) { $0.writeRaw(",\"subscribed\":false") })
         case .deadLetters:
             let list = try DeadLettersRequest(request.body)
-            let inbox = try self.ownInbox(list.agentID, link: link)
+            let inbox = try self.inbox(list.agentID, link: link, allowed: [.supervisor, .coordinator, .monitor])
             let future = self.broker.store.deadLetters(inbox: inbox, limit: list.limit, on: self.eventLoop)
             return self.later(id, future) { letters, w in
                 w.writeRaw(",\"messages\":[")
@@ -129,7 +142,7 @@ final class Session {
             }
         case .requeueDead:
             let requeue = try RequeueDeadRequest(request.body)
-            let inbox = try self.ownInbox(requeue.agentID, link: link)
+            let inbox = try self.inbox(requeue.agentID, link: link, allowed: [.supervisor, .coordinator])
             let future = self.broker.requeueDead(inbox: inbox, messageIDs: requeue.messageIDs, on: self.eventLoop)
             return self.later(id, future) { count, w in
                 w.writeRaw(",\"requeued\":")
@@ -145,8 +158,8 @@ final class Session {
                 w.writeString(backend)
             }
         case .register, .heartbeat, .agents, .deregister, .assignTask, .cancelTask, .task, .tasks, .broadcast:
-            // Registry and coordination arrive in the next release (docs/protocol.md says so).
-            throw .unknownOp(request.opName)
+            // Answered by handleRegistry above.
+            throw .internal(cause: nil)
         }
     }
 
@@ -181,20 +194,23 @@ final class Session {
         }
     }
 
-    /// The inbox a dead-letter op names: one's own (roles that may name others come with the registry).
-    private func ownInbox(_ named: String?, link: SessionLink) throws(AgentdError) -> String {
+    /// The inbox a dead-letter op names: one's own, or any agent's for the roles allowed to.
+    private func inbox(_ named: String?, link: SessionLink, allowed: Set<AgentRole>) throws(AgentdError) -> String {
         guard let named, named != link.agentID else { return link.agentID }
-        throw .forbidden("agent_id: only your own dead letters (\(link.agentID))")
+        guard let role = self.broker.presence.role(of: link.agentID), allowed.contains(role) else {
+            throw .forbidden("agent_id: only your own dead letters (\(link.agentID)) for your role")
+        }
+        return named
     }
 
     /// A reply that waits for `future`; failures become error replies.
-    private func later<T: Sendable>(
+    func later<T: Sendable>(
         _ id: RequestID?,
         _ future: EventLoopFuture<T>,
         _ body: @escaping @Sendable (T, inout JSONWriter) -> Void
     ) -> SessionResult {
         let logger = self.broker.logger
-        let reply = future.map { value in
+        let reply = future.hop(to: self.eventLoop).map { value in
             Reply.success(id: id) { w in body(value, &w) }
         }.recover { error in
             let failure = DeliveryEngine.storeError(error)

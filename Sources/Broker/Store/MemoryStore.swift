@@ -9,6 +9,7 @@ public final class MemoryStore: MessageStore {
     public let backendName = "memory"
 
     private let state: NIOLockedValueBox<MemoryStoreState>
+    let records = MemoryRecords()
 
     /// Creates an empty store; `clock` gives epoch milliseconds (injected by tests).
     public init(clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds) {

@@ -11,7 +11,7 @@ import NIOCore
 /// Calls are submitted in order: two calls made one after the other from one thread take effect
 /// in that order (a sender's messages stay FIFO). Futures may complete on any thread.
 /// Failures are `AgentdError` with code `unavailable` when the store could not be reached.
-public protocol MessageStore: Sendable {
+public protocol MessageStore: RecordStore {
     /// `"redis"` or `"memory"`, as reported by `health` and `stats`.
     var backendName: String { get }
 

@@ -13,4 +13,5 @@ struct RedisKeys: Sendable {
     var delayedMessages: String { "\(self.prefix):delayedmsg" }
     var inboxes: String { "\(self.prefix):inboxes" }
     var stats: String { "\(self.prefix):stats" }
+    func records(_ kind: String) -> String { "\(self.prefix):\(kind)" }
 }

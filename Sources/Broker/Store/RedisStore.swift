@@ -8,7 +8,7 @@ import RedisStreams
 /// all sessions submitted around the same time share one round trip.
 ///
 /// Every multi-step operation is one Lua script (`RedisScripts`), so it is atomic in Redis.
-public final class RedisStore: MessageStore {
+public final class RedisStore: MessageStore, RecordStore {
     /// `"redis"`.
     public let backendName = "redis"
 
@@ -230,6 +230,24 @@ public final class RedisStore: MessageStore {
 
     public func shutdown() {
         self.client.shutdown()
+    }
+
+    // MARK: Records (registry and tasks): one hash per kind, JSON by id
+
+    public func saveRecord(_ kind: RecordKind, id: String, json: [UInt8], on loop: any EventLoop) -> EventLoopFuture<Void> {
+        var command = RedisCommand("HSET", self.keys.records(kind.rawValue), id)
+        command.append(json)
+        return self.call([command], on: loop).map { _ in () }
+    }
+
+    public func deleteRecord(_ kind: RecordKind, id: String, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        self.call([RedisCommand("HDEL", self.keys.records(kind.rawValue), id)], on: loop).map { _ in () }
+    }
+
+    public func loadRecords(_ kind: RecordKind, on loop: any EventLoop) -> EventLoopFuture<[[UInt8]]> {
+        self.call([RedisCommand("HVALS", self.keys.records(kind.rawValue))], on: loop).map { replies in
+            (replies[0].array ?? []).compactMap(\.bytes)
+        }
     }
 
     // MARK: Plumbing

@@ -1,0 +1,94 @@
+/// `assign_task {task_type, description?, parameters?, required_capabilities, priority?, timeout_ms?, max_retries?}`.
+public struct AssignTaskRequest: Sendable {
+    /// What kind of work (free text chosen by the supervisor).
+    public var taskType: String
+    /// For a person.
+    public var description: String
+    /// Handed to the worker as is.
+    public var parameters: JSONObject
+    /// The assignee must hold all of these.
+    public var requiredCapabilities: [String]
+    /// Priority of the task and of its `task_request` message.
+    public var priority: Priority
+    /// Deadline of each attempt; the configured `task_timeout_ms` when absent.
+    public var timeoutMilliseconds: Int?
+    /// Retries after the first attempt; the configured `task_max_retries` when absent.
+    public var maxRetries: Int?
+
+    /// Reads an `assign_task`.
+    public init(_ body: JSONObject) throws(AgentdError) {
+        let fields = FieldReader(body)
+        let type = try fields.string("task_type")
+        guard !type.isEmpty, type.utf8.count <= 128 else {
+            throw .badRequest("task_type: must be 1-128 bytes")
+        }
+        self.taskType = type
+        self.description = try fields.optionalString("description", maxLength: 65_536) ?? ""
+        self.parameters = try fields.optionalObject("parameters") ?? JSONObject()
+        guard let required = try readCapabilities(fields, "required_capabilities") else {
+            throw .badRequest("required_capabilities: missing")
+        }
+        self.requiredCapabilities = required
+        self.priority = try fields.optionalEnum("priority", Priority.self) ?? .medium
+        self.timeoutMilliseconds = try fields.optionalInt("timeout_ms", in: 1...SendRequest.maximumDurationMilliseconds)
+        self.maxRetries = try fields.optionalInt("max_retries", in: 0...100)
+    }
+}
+
+/// `task {task_id}` and `cancel_task {task_id}`.
+public struct TaskIDRequest: Sendable {
+    /// The task.
+    public var taskID: String
+
+    /// Reads the `task_id`.
+    public init(_ body: JSONObject) throws(AgentdError) {
+        let id = try FieldReader(body).string("task_id")
+        guard !id.isEmpty, id.utf8.count <= 128 else { throw .badRequest("task_id: must be 1-128 bytes") }
+        self.taskID = id
+    }
+}
+
+/// `tasks {state?, assigned_to?, limit?}`.
+public struct TasksRequest: Sendable {
+    /// Only tasks in this state.
+    public var state: TaskState?
+    /// Only tasks held by this agent.
+    public var assignedTo: String?
+    /// How many at most (1...10 000, default 100), newest first.
+    public var limit: Int
+
+    /// Reads a `tasks`.
+    public init(_ body: JSONObject) throws(AgentdError) {
+        let fields = FieldReader(body)
+        self.state = try fields.optionalEnum("state", TaskState.self)
+        self.assignedTo = try fields.optionalString("assigned_to", maxLength: AgentID.maximumLength)
+        self.limit = try fields.optionalInt("limit", in: 1...10_000) ?? 100
+    }
+}
+
+/// `broadcast {message_type, content, priority?, role?, capabilities?}`.
+public struct BroadcastRequest: Sendable {
+    /// The type of every copy.
+    public var messageType: MessageType
+    /// The content of every copy.
+    public var content: JSONObject
+    /// Priority of every copy.
+    public var priority: Priority
+    /// Only agents of this role.
+    public var role: AgentRole?
+    /// Only agents holding all of these.
+    public var capabilities: [String]
+
+    /// Reads a `broadcast`.
+    public init(_ body: JSONObject) throws(AgentdError) {
+        let fields = FieldReader(body)
+        guard let type = try fields.optionalEnum("message_type", MessageType.self) else {
+            throw .badRequest("message_type: missing")
+        }
+        self.messageType = type.stored
+        self.content = try fields.object("content")
+        self.priority = try fields.optionalEnum("priority", Priority.self) ?? .medium
+        self.role = try fields.optionalEnum("role", AgentRole.self)
+        self.capabilities = try readCapabilities(fields, "capabilities") ?? []
+    }
+}

@@ -1,0 +1,8 @@
+/// The `registry` part of `stats`.
+struct RegistryStats: Sendable {
+    var totalAgents = 0
+    var activeAgents = 0
+    var offlineAgents = 0
+    /// Mean `current_tasks / max_concurrent_tasks` over agents not offline.
+    var averageLoad = 0.0
+}

@@ -1,0 +1,72 @@
+import Dispatch
+import Logging
+
+/// Marks agents offline when they fall silent, on its own serial queue.
+///
+/// It does not poll: it sleeps exactly until the earliest moment an agent could time out
+/// (beanstalkd's `prottick`), then makes one O(n) pass over the registry, which also yields the
+/// next such moment. With agents heartbeating every `heartbeat_interval_ms` and a timeout of
+/// three intervals, a pass runs about once per two intervals whatever the number of agents.
+/// All access to `wakeAt` and `pending` is guarded by `queue`.
+final class HeartbeatSweeper: @unchecked Sendable {  // @unchecked: mutable state is confined to `queue`
+    private let queue = DispatchQueue(label: "agentd.sweeper")
+    private let registry: AgentRegistry
+    private let now: @Sendable () -> Int64
+    private let logger: Logger
+    private var wakeAt: Int64?
+    private var pending: DispatchWorkItem?
+    private var stopped = false
+
+    init(registry: AgentRegistry, now: @escaping @Sendable () -> Int64, logger: Logger) {
+        self.registry = registry
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Makes sure a pass runs no later than `deadline` (epoch ms).
+    func wake(at deadline: Int64) {
+        self.queue.async {
+            guard !self.stopped else { return }
+            if let current = self.wakeAt, current <= deadline { return }
+            self.schedule(deadline)
+        }
+    }
+
+    /// Runs a pass now (at start: agents loaded from the store may be long silent).
+    func sweepNow() {
+        self.queue.async { self.run() }
+    }
+
+    func stop() {
+        self.queue.sync {
+            self.stopped = true
+            self.pending?.cancel()
+        }
+    }
+
+    private func schedule(_ deadline: Int64) {
+        dispatchPrecondition(condition: .onQueue(self.queue))
+        self.pending?.cancel()
+        self.wakeAt = deadline
+        let item = DispatchWorkItem { [weak self] in self?.run() }
+        self.pending = item
+        let delay = max(0, deadline - self.now())
+        // +1 ms so the pass runs at or just after the deadline, never a hair before it.
+        self.queue.asyncAfter(deadline: .now() + .milliseconds(Int(delay) + 1), execute: item)
+    }
+
+    private func run() {
+        dispatchPrecondition(condition: .onQueue(self.queue))
+        guard !self.stopped else { return }
+        self.wakeAt = nil
+        self.pending = nil
+        let started = self.now()
+        let (offline, next) = self.registry.sweep(now: started)
+        if !offline.isEmpty {
+            self.logger.info("agents went offline", metadata: ["agentd.agents": "\(offline.prefix(20))", "agentd.count": "\(offline.count)"])
+        }
+        if let next {
+            self.schedule(next)
+        }
+    }
+}
