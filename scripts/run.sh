@@ -4,7 +4,9 @@
 #   - builds agentd,
 #   - starts a private redis-server (loopback, free port, own data dir) unless AGENTD_REDIS
 #     points at one (HOST:PORT), or AGENTD_BACKEND=memory is set,
-#   - starts agentd on a free port and runs scripts/demo/demo.py against it,
+#   - starts agentd on a free port and runs the demos against it: scripts/demo/demo.py (two
+#     agents, priorities, acks) and scripts/demo/story.py (a supervisor, three workers, one
+#     killed mid-task and its task reassigned),
 #   - then keeps agentd running for you to try (Ctrl-C stops everything it started).
 # AGENTD_DEMO_ONLY=1 stops right after the demo (used by the tests).
 set -euo pipefail
@@ -42,7 +44,9 @@ if [ "$backend" = redis ] && [ -z "$redis" ]; then
     echo "== private redis-server on $redis (data in $workdir)"
 fi
 
-.build/debug/agentd --config Config/agentd.toml --listen 127.0.0.1:0 --backend "$backend" \
+# A 500 ms heartbeat interval (timeout 1.5 s) keeps the story's "worker dies" part short.
+AGENTD_HEARTBEAT_INTERVAL_MS="${AGENTD_HEARTBEAT_INTERVAL_MS:-500}" \
+    .build/debug/agentd --config Config/agentd.toml --listen 127.0.0.1:0 --backend "$backend" \
     ${redis:+--redis "$redis"} 2>"$workdir/agentd.log" &
 agentd_pid=$!
 listen=""
@@ -57,6 +61,8 @@ echo "== agentd ready on $listen (backend $backend)"
 echo
 
 python3 scripts/demo/demo.py "${listen##*:}"
+echo
+python3 scripts/demo/story.py "${listen##*:}"
 
 if [ "${AGENTD_DEMO_ONLY:-0}" = 1 ]; then
     exit 0
