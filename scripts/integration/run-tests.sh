@@ -11,6 +11,8 @@
 #   AGENTD_BIN          the agentd binary (default: .build/debug/agentd in the repo root)
 #   AGENTD_TEST_REDIS   HOST:PORT of a Redis to use; when unset, one is started for the run
 #                       (scripts/with-redis.sh if present, else a private redis-server)
+#   AGENTD_TEST_BACKEND redis (default) or memory: run the suite against --backend memory;
+#                       tests about Redis itself are skipped (exit status 77 = SKIP)
 #   TEST_TIMEOUT        seconds per test (default 120)
 #   VERBOSE=1           show each test's output even when it passes
 
@@ -21,7 +23,7 @@ REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 export AGENTD_BIN="${AGENTD_BIN:-$REPO_ROOT/.build/debug/agentd}"
 case "$AGENTD_BIN" in /*) ;; *) AGENTD_BIN="$REPO_ROOT/$AGENTD_BIN" ;; esac
 
-if [[ -z "${AGENTD_TEST_REDIS:-}" ]]; then
+if [[ -z "${AGENTD_TEST_REDIS:-}" && "${AGENTD_TEST_BACKEND:-redis}" != memory ]]; then
     if [[ -x "$REPO_ROOT/scripts/with-redis.sh" ]]; then
         exec "$REPO_ROOT/scripts/with-redis.sh" "$HERE/run-tests.sh" "$@"
     fi
@@ -43,10 +45,11 @@ filter="${1:-}"
 timeout_s="${TEST_TIMEOUT:-120}"
 passed=0
 failed=0
+skipped=0
 failed_names=()
 
 echo "agentd: $AGENTD_BIN"
-echo "redis:  $AGENTD_TEST_REDIS"
+echo "redis:  ${AGENTD_TEST_REDIS:-none} (backend ${AGENTD_TEST_BACKEND:-redis})"
 
 while IFS= read -r test; do
     name="${test#"$HERE"/}"
@@ -57,7 +60,10 @@ while IFS= read -r test; do
     timeout -k 10 "$timeout_s" bash "$test" >"$out" 2>&1
     rc=$?
     secs=$(python3 -c "print('%.1f' % ($(date +%s.%N) - $start))")
-    if [[ $rc -eq 0 ]]; then
+    if [[ $rc -eq 77 ]]; then
+        skipped=$((skipped + 1))
+        echo "SKIP $name ($(grep -m1 '^# SKIP' "$out" | sed 's/^# SKIP: //'))"
+    elif [[ $rc -eq 0 ]]; then
         passed=$((passed + 1))
         echo "PASS $name (${secs}s)"
         if [[ "${VERBOSE:-0}" == 1 ]]; then sed 's/^/    /' "$out"; else grep -E '^(#|  )' "$out" | sed 's/^/    /' || true; fi
@@ -71,5 +77,6 @@ while IFS= read -r test; do
     rm -f "$out"
 done < <(find "$HERE" -path "$HERE/tests_[0-9]*_*/test_[0-9]*_*.sh" -type f | sort)
 
+[[ $skipped -eq 0 ]] || echo "($skipped skipped)"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -3,11 +3,13 @@
 #   fail MSG                         print MSG and end the test as failed
 #   assert_equal EXPECTED ACTUAL MSG
 #   start_agentd [flags...]          agentd --listen 127.0.0.1:0 --redis $AGENTD_TEST_REDIS flags...
+#                                    (--backend memory instead when AGENTD_TEST_BACKEND=memory)
 #   start_agentd_raw [flags...]      agentd with exactly these flags (e.g. --backend memory)
 #   stop_agentd                      SIGTERM, wait (bounded), assert exit status 0
 #   kill9_agentd                     SIGKILL, wait
 #   start_private_redis              a redis-server of this test's own (free port, own dir)
 #   kill_private_redis               SIGKILL that redis-server
+#   require_redis                    skip this test (exit 77) when AGENTD_TEST_BACKEND=memory
 #   py <<'EOF' ... EOF               run a Python snippet with wire.py importable
 #
 # Environment for agentd is passed through, so `AGENTD_ACK_TIMEOUT_MS=500 start_agentd`
@@ -24,6 +26,8 @@ export PYTHONPATH="$INTEGRATION_DIR${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONDONTWRITEBYTECODE=1
 
 AGENTD_BIN="${AGENTD_BIN:-$REPO_ROOT/.build/debug/agentd}"
+# Which store start_agentd uses: redis (default) or memory (the same tests, no Redis).
+export AGENTD_TEST_BACKEND="${AGENTD_TEST_BACKEND:-redis}"
 TEST_NAME="$(basename "$0" .sh)"
 TEST_TMP="$(mktemp -d "${TMPDIR:-/tmp}/agentd-itest.XXXXXX")"
 export AGENTD_KEY_PREFIX="${AGENTD_KEY_PREFIX:-itest-$RANDOM$RANDOM-$$-$TEST_NAME:}"
@@ -125,7 +129,12 @@ start_agentd_raw() {
 }
 
 # agentd on a free loopback port against the shared test Redis, plus extra flags.
+# With AGENTD_TEST_BACKEND=memory (and no AGENTD_REDIS_ADDR) it uses --backend memory.
 start_agentd() {
+    if [[ "$AGENTD_TEST_BACKEND" == memory && -z "${AGENTD_REDIS_ADDR:-}" ]]; then
+        start_agentd_raw --listen 127.0.0.1:0 --backend memory "$@"
+        return
+    fi
     local redis="${AGENTD_REDIS_ADDR:-${AGENTD_TEST_REDIS:-}}"
     [[ -n "$redis" ]] || fail "AGENTD_TEST_REDIS is not set (run via run-tests.sh)"
     start_agentd_raw --listen 127.0.0.1:0 --redis "$redis" "$@"
@@ -174,6 +183,14 @@ start_private_redis() {
 kill_private_redis() {
     kill -9 "$PRIVATE_REDIS_PID"
     _wait_pid "$PRIVATE_REDIS_PID" 10
+}
+
+# Tests about Redis itself (durability, outages) do not apply to the memory backend.
+require_redis() {
+    if [[ "$AGENTD_TEST_BACKEND" == memory ]]; then
+        echo "# SKIP: needs the redis backend"
+        exit 77
+    fi
 }
 
 # Run a Python snippet from stdin with wire.py importable; arguments become sys.argv[1:].

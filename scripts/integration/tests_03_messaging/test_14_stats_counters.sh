@@ -3,6 +3,7 @@
 source "$(dirname "$0")/../test_functions.sh"
 start_agentd
 py <<'PY'
+import os
 from wire import *
 s, r = Conn(), Conn()
 s.hello("stats-sender")
@@ -32,7 +33,7 @@ srv = st["server"]
 assert isinstance(srv["version"], str) and srv["version"], srv
 assert isinstance(srv["uptime_s"], (int, float)) and srv["uptime_s"] >= 0, srv
 assert srv["connections"] >= 2, srv
-assert srv["backend"] == "redis", srv
+assert srv["backend"] == os.environ["AGENTD_TEST_BACKEND"], srv
 print("# sent %d->%d delivered %d->%d acked %d->%d pending %d in_flight %d; server %r"
       % (q0["sent_total"], q3["sent_total"], q0["delivered_total"], q3["delivered_total"],
          q0["acked_total"], q3["acked_total"], q3["pending"], q3["in_flight"], srv))

@@ -3,6 +3,7 @@
 # restart on the same Redis and key prefix: every message is delivered again, nothing
 # lost; the unacked ones come with attempt >= 2, the never-delivered ones with attempt 1.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 start_agentd
 py >"$TEST_TMP/before.json" <<'PY'
 import json

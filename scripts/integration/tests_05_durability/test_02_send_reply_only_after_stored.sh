@@ -2,6 +2,7 @@
 # A send is answered only once the message is stored: pipeline 500 sends, kill -9 agentd
 # right after the 500th reply, restart, and all 500 are there.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 start_agentd
 py >"$TEST_TMP/ids.json" <<'PY'
 import json, os, signal

@@ -2,6 +2,7 @@
 # A nack delay lives in agentd's memory: after a restart the nacked message can be
 # delivered at once, not after the (long) delay; and it is not lost.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 start_agentd
 py >"$TEST_TMP/mid" <<'PY'
 from wire import *

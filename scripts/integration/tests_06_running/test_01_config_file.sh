@@ -6,11 +6,12 @@ CONFIG="$REPO_ROOT/Config/agentd.toml"
 [[ -f "$CONFIG" ]] || fail "missing $CONFIG"
 start_agentd --config "$CONFIG"
 py <<'PY'
+import os
 from wire import *
 c = Conn()
 c.hello("configured")
 h = c.call("health")
-assert h["status"] == "ok" and h["backend"] == "redis", h
+assert h["status"] == "ok" and h["backend"] == os.environ["AGENTD_TEST_BACKEND"], h
 PY
 stop_agentd
 # A copy of the shipped file with max_frame_bytes changed to 2048.

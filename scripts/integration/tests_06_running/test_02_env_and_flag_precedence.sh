@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Environment variables override the config file; flags override environment variables.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 CONFIG="$REPO_ROOT/Config/agentd.toml"
 [[ -f "$CONFIG" ]] || fail "missing $CONFIG"
 sed -E 's/^([[:space:]]*max_frame_bytes[[:space:]]*=[[:space:]]*)[0-9_]+/\18192/' "$CONFIG" >"$TEST_TMP/agentd.toml"

@@ -2,6 +2,7 @@
 # With --redis pointing at a closed port, agentd still starts and answers: send gets
 # unavailable within about store_timeout_ms (2 s), health says degraded/down, ping works.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 closed_port=$(free_port)
 AGENTD_REDIS_ADDR="127.0.0.1:$closed_port" start_agentd
 py <<'PY'

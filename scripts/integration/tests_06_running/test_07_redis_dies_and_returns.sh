@@ -2,6 +2,7 @@
 # Own Redis: kill it under a running agentd -> send is unavailable and health degraded,
 # the daemon stays up; start Redis again on the same port -> agentd recovers.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 start_private_redis
 AGENTD_REDIS_ADDR="$PRIVATE_REDIS" start_agentd
 py <<'PY'

@@ -2,6 +2,7 @@
 # --admin HOST:0: the ready line names admin=HOST:PORT; GET /healthz is 200 with the
 # store up and 503 with it down; GET /metrics is Prometheus text.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 start_private_redis
 AGENTD_REDIS_ADDR="$PRIVATE_REDIS" start_agentd --admin 127.0.0.1:0
 admin="$(sed -nE 's/.*admin=([^ ]+).*/\1/p' <<<"$AGENTD_READY_LINE")"

@@ -2,6 +2,7 @@
 # A Redis that accepts but does not answer (SIGSTOP) must not hang clients: send gets
 # unavailable within about store_timeout_ms (2 s); after SIGCONT agentd serves again.
 source "$(dirname "$0")/../test_functions.sh"
+require_redis
 start_private_redis
 AGENTD_REDIS_ADDR="$PRIVATE_REDIS" start_agentd
 py <<'PY'
