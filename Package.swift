@@ -69,9 +69,12 @@ let package = Package(
             dependencies: [
                 "Broker",
                 "AgentCore",
+                "AgentdConfig",
+                "RedisStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
     ],
