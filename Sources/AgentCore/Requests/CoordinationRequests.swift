@@ -54,7 +54,7 @@ public struct TasksRequest: Sendable {
     public var state: TaskState?
     /// Only tasks held by this agent.
     public var assignedTo: String?
-    /// How many at most (1...10 000, default 100), newest first.
+    /// How many at most (1...1000, default 100), newest first.
     public var limit: Int
 
     /// Reads a `tasks`.
@@ -62,7 +62,7 @@ public struct TasksRequest: Sendable {
         let fields = FieldReader(body)
         self.state = try fields.optionalEnum("state", TaskState.self)
         self.assignedTo = try fields.optionalString("assigned_to", maxLength: AgentID.maximumLength)
-        self.limit = try fields.optionalInt("limit", in: 1...10_000) ?? 100
+        self.limit = try fields.optionalInt("limit", in: 1...1_000) ?? 100
     }
 }
 

@@ -48,7 +48,7 @@ public struct AgentsRequest: Sendable {
     public var role: AgentRole?
     /// Only agents that could take a task now.
     public var availableOnly: Bool
-    /// How many at most (1...10 000, default 100).
+    /// How many at most (1...1000, default 100).
     public var limit: Int
 
     /// Reads an `agents`.
@@ -57,7 +57,7 @@ public struct AgentsRequest: Sendable {
         self.capabilities = try readCapabilities(fields, "capabilities") ?? []
         self.role = try fields.optionalEnum("role", AgentRole.self)
         self.availableOnly = try fields.optionalBool("available") ?? false
-        self.limit = try fields.optionalInt("limit", in: 1...10_000) ?? 100
+        self.limit = try fields.optionalInt("limit", in: 1...1_000) ?? 100
     }
 }
 

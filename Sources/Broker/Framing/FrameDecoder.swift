@@ -70,6 +70,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
         if !self.failed && buffer.readableBytes > 0 {
             var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            guard bytes.count <= self.maxFrameBytes else {
+                return self.tooLarge(context: context, buffer: &buffer)
+            }
             let isBlank = bytes.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             if !isBlank {
                 context.fireChannelRead(Self.wrapInboundOut(.line(bytes)))

@@ -43,6 +43,8 @@ public final class BrokerServer: Service {
             .serverChannelOption(.backlog, value: 1_024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // A client that shuts its sending side still gets every reply (see SessionHandler).
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 guard broker.admitConnection() else {
                     return channel.eventLoop.makeCompletedFuture {

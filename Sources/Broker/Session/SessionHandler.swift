@@ -84,11 +84,13 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is DrainEvent else {
+        let inputClosed = (event as? ChannelEvent) == .inputClosed
+        guard event is DrainEvent || inputClosed else {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        // Finish what is in flight, then close after the last reply.
+        // Drain, or the client shut its sending side (`printf … | nc`): no more requests will
+        // come, so finish what is in flight and close after the last reply.
         self.closing = true
         if let last = self.pending.indices.last {
             self.pending[last].closeAfter = true

@@ -115,12 +115,11 @@ struct MemoryStoreState {
                 result.taken.append(TakenMessage(ref: ref, messageID: entry.messageID, body: entry.body, isRetry: false))
                 need -= 1
             }
-            if stream.unreadHead < stream.unread.count {
-                result.exhausted = false
-            }
             inbox[priority] = stream
         }
         self.streams[request.inbox] = inbox
+        // Like the Redis store: a take that filled its limit may have left messages unread.
+        result.exhausted = need > 0
         self.counters.delivered += Int64(result.taken.count)
         self.counters.expired += Int64(result.expired)
         self.counters.pending -= Int64(result.expired)

@@ -140,8 +140,9 @@ enum RedisScripts {
     static let deadLetter = Script(name: "dead", source: """
         local e = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
         local was = redis.call('XACK', KEYS[1], 'agentd', ARGV[1])
+        if was == 0 then return 0 end
         redis.call('XDEL', KEYS[1], ARGV[1])
-        if #e == 0 or was == 0 then return 0 end
+        if #e == 0 then return 0 end
         local f = e[1][2]
         local i, m
         for k = 1, #f, 2 do

@@ -190,11 +190,7 @@ private func sendLine(id: Int, to agent: String, _ extra: String = "") -> String
             order += try messages(try #require(reply.first)).map { $0["content"]?["n"] }
         }
         #expect(order.first == 2)
-        withKnownIssue(
-            "bug: MemoryStoreState.take reports exhausted after a take that filled its limit from a higher priority, so the engine stops reading the inbox"
-        ) {
-            #expect(order == [2, 3, 1])
-        }
+        #expect(order == [2, 3, 1])
     }
 
     @Test func sendErrors() throws {

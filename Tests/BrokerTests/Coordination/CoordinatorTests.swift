@@ -1,0 +1,157 @@
+import AgentCore
+import AgentdConfig
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import Broker
+
+/// A broker over the memory store on a real event loop (the registry and coordinator answer
+/// from their own Dispatch queues), driven through the same calls the sessions make.
+private struct Fixture {
+    let broker: Broker
+    let loop = MultiThreadedEventLoopGroup.singleton.next()
+
+    init(heartbeatTimeout: Int = 60_000) throws {
+        var configuration = AgentdConfiguration()
+        configuration.backend = .memory
+        configuration.heartbeatTimeoutMilliseconds = heartbeatTimeout
+        self.broker = Broker(
+            configuration: BrokerConfiguration(configuration),
+            store: MemoryStore(),
+            loop: self.loop,
+            logger: .init(label: "agentd.test")
+        )
+        try self.broker.start().wait()
+    }
+
+    func register(_ agent: String, _ role: AgentRole, _ caps: [String], max: Int = 1) throws {
+        var body = JSONObject()
+        body["role"] = .string(role.rawValue)
+        body["capabilities"] = .array(caps.map { .string($0) })
+        body["max_concurrent_tasks"] = .number(JSONNumber(max))
+        _ = try self.broker.registry.register(agent, try RegisterRequest(body), now: WallClock.nowMilliseconds()).wait()
+    }
+
+    func assign(_ type: String, caps: [String], timeout: Int? = nil, retries: Int? = nil) throws -> TaskRecord {
+        var body = JSONObject()
+        body["task_type"] = .string(type)
+        body["required_capabilities"] = .array(caps.map { .string($0) })
+        if let timeout { body["timeout_ms"] = .number(JSONNumber(timeout)) }
+        if let retries { body["max_retries"] = .number(JSONNumber(retries)) }
+        return try self.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: "boss").wait()
+    }
+
+    func task(_ id: String) throws -> TaskRecord {
+        try self.broker.coordinator.task(id, viewer: "boss", role: .supervisor).wait()
+    }
+
+    func report(_ taskID: String, _ status: String, from agent: String) {
+        var content = JSONObject()
+        content["task_id"] = .string(taskID)
+        content["status"] = .string(status)
+        self.broker.coordinator.observe(.taskResponse, content: content, from: agent)
+    }
+
+    /// Waits (bounded) until `condition` holds for the task.
+    func eventually(_ id: String, _ condition: (TaskRecord) -> Bool) throws -> TaskRecord {
+        for _ in 0..<200 {
+            let task = try self.task(id)
+            if condition(task) { return task }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return try self.task(id)
+    }
+}
+
+@Suite struct CoordinatorTests {
+    @Test func pendingUntilACapableWorkerRegisters() throws {
+        let f = try Fixture()
+        try f.register("boss", .supervisor, [])
+        let task = try f.assign("summarise", caps: ["nlp"])
+        #expect(task.state == .pending && task.assignedTo == nil)
+        try f.register("w1", .worker, ["code"])
+        #expect(try f.task(task.taskID).state == .pending)
+        try f.register("w2", .worker, ["nlp"])
+        let assigned = try f.eventually(task.taskID) { $0.state == .assigned }
+        #expect(assigned.assignedTo == "w2")
+        #expect(assigned.attempts == 1)
+    }
+
+    @Test func onlyTheAssigneesReportsCount() throws {
+        let f = try Fixture()
+        try f.register("w1", .worker, [])
+        try f.register("w2", .worker, [])
+        let task = try f.assign("x", caps: [])
+        let assignee = try #require(task.assignedTo)
+        let other = assignee == "w1" ? "w2" : "w1"
+        f.report(task.taskID, "completed", from: other)
+        f.report(task.taskID, "in_progress", from: assignee)
+        let progressing = try f.eventually(task.taskID) { $0.state == .inProgress }
+        #expect(progressing.state == .inProgress)
+        f.report(task.taskID, "completed", from: assignee)
+        let done = try f.eventually(task.taskID) { $0.state == .completed }
+        #expect(done.history.map(\.event) == ["created", "assigned", "in_progress", "completed"])
+    }
+
+    @Test func timedOutAttemptsRetryElsewhereThenEndTimedOut() throws {
+        let f = try Fixture()
+        try f.register("w1", .worker, [])
+        try f.register("w2", .worker, [])
+        let task = try f.assign("slow", caps: [], timeout: 60, retries: 1)
+        let first = try #require(task.assignedTo)
+        let retried = try f.eventually(task.taskID) { $0.attempts == 2 }
+        #expect(retried.assignedTo != first)
+        let ended = try f.eventually(task.taskID) { $0.state.isFinal }
+        #expect(ended.state == .timedOut)
+        #expect(ended.attempts == 2)
+    }
+
+    @Test func aSilentWorkerLosesItsTaskToAnother() throws {
+        let f = try Fixture(heartbeatTimeout: 80)
+        try f.register("w1", .worker, ["nlp"])
+        let task = try f.assign("x", caps: ["nlp"])
+        #expect(task.assignedTo == "w1")
+        try f.register("w2", .worker, ["nlp"])
+        // w2 keeps living; w1 falls silent and is swept offline.
+        for _ in 0..<20 {
+            _ = f.broker.presence.touch("w2", now: WallClock.nowMilliseconds())
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let moved = try f.eventually(task.taskID) { $0.assignedTo == "w2" }
+        #expect(moved.assignedTo == "w2")
+        #expect(moved.history.contains { $0.event == "orphaned" && $0.agentID == "w1" })
+    }
+
+    @Test func cancelEndsTheTaskAndFreesTheSlot() throws {
+        let f = try Fixture()
+        try f.register("w1", .worker, [])
+        let first = try f.assign("a", caps: [])
+        let second = try f.assign("b", caps: [])
+        #expect(second.state == .pending)
+        let cancelled = try f.broker.coordinator.cancel(first.taskID, by: "boss", role: .supervisor).wait()
+        #expect(cancelled.state == .cancelled)
+        let next = try f.eventually(second.taskID) { $0.state == .assigned }
+        #expect(next.assignedTo == "w1")
+    }
+
+    @Test func workersSeeOnlyTheirTasks() throws {
+        let f = try Fixture()
+        try f.register("w1", .worker, [])
+        let task = try f.assign("a", caps: [])
+        #expect(throws: AgentdError.self) {
+            try f.broker.coordinator.task(task.taskID, viewer: "stranger", role: .worker).wait()
+        }
+        #expect(try f.broker.coordinator.task(task.taskID, viewer: "w1", role: .worker).wait().taskID == task.taskID)
+    }
+
+    @Test func taskRecordsRoundTripThroughTheStoredForm() throws {
+        let f = try Fixture()
+        try f.register("w1", .worker, [])
+        let task = try f.assign("a", caps: [])
+        let copy = try #require(TaskRecord(stored: task.storedJSON))
+        #expect(copy.taskID == task.taskID && copy.state == task.state && copy.assignedTo == task.assignedTo)
+        #expect(copy.deadline == task.deadline && copy.history.count == task.history.count)
+    }
+}
