@@ -372,14 +372,6 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
     }
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(AgentdError) -> T) -> EventLoopFuture<T> {
-        let promise = self.loop.makePromise(of: T.self)
-        self.queue.async {
-            do {
-                promise.succeed(try body())
-            } catch {
-                promise.fail(error)
-            }
-        }
-        return promise.futureResult
+        self.queue.future(on: self.loop, body)
     }
 }

@@ -238,15 +238,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
 
     /// Runs `body` on the queue and answers through a future on the registry's loop.
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(AgentdError) -> T) -> EventLoopFuture<T> {
-        let promise = self.loop.makePromise(of: T.self)
-        self.queue.async {
-            do {
-                promise.succeed(try body())
-            } catch {
-                promise.fail(error)
-            }
-        }
-        return promise.futureResult
+        self.queue.future(on: self.loop, body)
     }
 
     private func changed(_ record: AgentRecord, mayTakeWork: Bool) {
