@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The registry is kept in Redis: after agentd stops and starts again on the same Redis and
+# key prefix, agents are listed with the same role, capabilities, max, metadata,
+# registered_at and last_heartbeat (each agent's last frame was a heartbeat op: plain frames
+# move last_heartbeat in memory only); a heartbeat works without registering again.
+source "$(dirname "$0")/../test_functions.sh"
+require_redis
+start_agentd
+py >"$TEST_TMP/before.json" <<'PY'
+import json
+from wire import *
+from coord import *
+w = agent("rs-worker", "worker", ["gpu", "py"], max_tasks=3, metadata={"zone": "eu-1"})
+b = agent("rs-boss", "supervisor")
+w.call("heartbeat", status="busy", current_tasks=2)
+b.call("heartbeat")
+r = Conn()
+r.hello("rs-reader")   # reads from a third agent, so each agent's last frame was a heartbeat
+print(json.dumps({a["agent_id"]: a for a in r.call("agents")["agents"]}))
+PY
+stop_agentd
+start_agentd
+py "$TEST_TMP/before.json" <<'PY'
+import json, sys
+from wire import *
+before = json.load(open(sys.argv[1]))
+q = Conn()
+q.hello("rs-reader")   # not registered: must not need a role to read agents
+after = {a["agent_id"]: a for a in q.call("agents")["agents"]}
+assert set(after) == {"rs-worker", "rs-boss"}, after
+for aid, a in before.items():
+    b = after[aid]
+    for f in ["role", "capabilities", "max_concurrent_tasks", "current_tasks", "metadata", "registered_at", "last_heartbeat"]:
+        assert a[f] == b[f], "%s.%s changed over the restart: %r -> %r" % (aid, f, a[f], b[f])
+assert after["rs-worker"]["status"] == "busy", after["rs-worker"]
+w = Conn()
+w.hello("rs-worker")
+w.call("heartbeat", status="active")   # no register needed after the restart
+st = q.call("stats")["registry"]
+assert st["total_agents"] == 2, st
+print("# 2 agents back after restart, registered_at %s kept, status busy kept" % after["rs-worker"]["registered_at"])
+PY
