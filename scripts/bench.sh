@@ -27,9 +27,11 @@ done
 
 scratch=.build-release-bench
 if [ "$quick" = 1 ]; then
-    n_rb=20000; n_send=5000; n_cycle=5000; n_unpiped=2000; n_lat=500; n_conn=200; step_timeout=60
+    n_rb=20000; n_send=5000; n_cycle=5000; n_unpiped=2000; n_lat=500; n_conn=200; n_fan=2000; n_assign=500
+    step_timeout=60
 else
-    n_rb=500000; n_send=200000; n_cycle=200000; n_unpiped=50000; n_lat=10000; n_conn=10000; step_timeout=180
+    n_rb=500000; n_send=200000; n_cycle=200000; n_unpiped=50000; n_lat=10000; n_conn=10000; n_fan=100000
+    n_assign=20000; step_timeout=180
 fi
 # Load shape (see docs/performance.md for how these were chosen on 2 cores).
 producers=4; consumers=4; depth=64; size=200
@@ -147,9 +149,14 @@ step "latency at 1000/s" "${bench[@]}" latency --server "$listen" --messages "$n
 start_agentd
 step "connections" "${bench[@]}" connections --server "$listen" --connections "$n_conn" --pid "$agentd_pid" \
     "${common[@]}"
-step "fanout" "${bench[@]}" fanout --server "$listen" "${common[@]}"
-step "assign" "${bench[@]}" assign --server "$listen" "${common[@]}"
+start_agentd
+step "fanout to 10 agents" "${bench[@]}" fanout --server "$listen" --messages "$n_fan" --agents 10 \
+    --pipeline "$depth" "${common[@]}"
+start_agentd
+step "assign" "${bench[@]}" assign --server "$listen" --messages "$n_assign" --consumers "$consumers" \
+    --pipeline "$depth" "${common[@]}"
 stop_agentd
 
 echo
+[ "$quick" = 1 ] && echo "(--quick: counts too small for meaningful figures; this only checks the pipeline works)"
 python3 scripts/bench/report.py "$results" "$n_conn"

@@ -62,7 +62,9 @@ final class Bench: Sendable {
         return channels
     }
 
+    /// Closes the run's connections; the run counts as over first, so the closes are not errors.
     func close(_ channels: [any Channel]) async {
+        current.withLock { $0 }?.finish(error: nil)
         for channel in channels { channel.close(promise: nil) }
         for channel in channels { try? await channel.closeFuture.get() }
     }

@@ -1,10 +1,11 @@
 import NIOCore
 
 enum ReplyKind {
-    case hello, subscribe, send, ack, fetch, probe
+    case hello, register, subscribe, send, ack, fetch, probe
 }
 
-/// A connection speaking as one agent: says hello (and subscribes when asked), then
+/// A connection speaking as one agent: says hello (then registers and subscribes when
+/// asked), then
 /// matches each reply to the request it answers (replies come in request order).
 ///
 /// `@unchecked Sendable`: created before its connection exists, then touched only on
@@ -18,6 +19,8 @@ class BenchAgent: ConnectionRole, @unchecked Sendable {
     private var expected = CircularBuffer<ReplyKind>(initialCapacity: 256)
     private var setupPending = 0
     private var readyDone = false
+    /// A `register` frame sent after hello (set before connecting), for the registry scenarios.
+    var registration: ByteBuffer?
 
     init(agentID: String, run: RunState, subscribePrefetch: Int?, loop: any EventLoop) {
         self.agentID = agentID
@@ -37,6 +40,10 @@ class BenchAgent: ConnectionRole, @unchecked Sendable {
         self.connection = connection
         send(Wire.hello(agentID), expecting: .hello)
         setupPending = 1
+        if let registration {
+            send(registration, expecting: .register)
+            setupPending += 1
+        }
         if let prefetch {
             send(Wire.subscribe(prefetch: prefetch), expecting: .subscribe)
             setupPending += 1
@@ -56,7 +63,7 @@ class BenchAgent: ConnectionRole, @unchecked Sendable {
         // A refused probe is an answer (the op is unknown), not a failure.
         if !ok, kind != .probe { run.recordError("\(kind) failed: \(Bytes.text(line))") }
         switch kind {
-        case .hello, .subscribe:
+        case .hello, .register, .subscribe:
             setupPending -= 1
             if !ok { completeReady(ok: false, "\(agentID): \(kind) refused") }
             else if setupPending == 0 { completeReady(ok: true, "") }

@@ -12,10 +12,18 @@ import Darwin
 enum Bytes {
     /// Where `needle` starts in `line` at or after `from`, or nil.
     static func find(_ needle: StaticString, in line: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
-        guard let base = line.baseAddress, from < line.count else { return nil }
-        let found = memmem(base + from, line.count - from, needle.utf8Start, needle.utf8CodeUnitCount)
-        guard let found else { return nil }
-        return UnsafeRawPointer(found) - base
+        // memchr for the first byte, memcmp for the rest (Glibc hides memmem from Swift).
+        let length = needle.utf8CodeUnitCount
+        guard let base = line.baseAddress, length > 0 else { return nil }
+        let first = Int32(needle.utf8Start.pointee)
+        var at = from
+        while at + length <= line.count {
+            guard let hit = memchr(base + at, first, line.count - length + 1 - at) else { return nil }
+            let index = UnsafeRawPointer(hit) - base
+            if memcmp(base + index, needle.utf8Start, length) == 0 { return index }
+            at = index + 1
+        }
+        return nil
     }
 
     /// Replies start `{"id":…,"ok":`; events start `{"event"`.

@@ -22,8 +22,30 @@ enum Wire {
 
     /// Everything before the content object of a `send`; the latency scenario appends a
     /// content carrying the send time.
-    static func sendPrefix(to agentID: String) -> String {
-        #"{"op":"send","message":{"to_agent":"\#(agentID)","message_type":"status_update","content":"#
+    static func sendPrefix(to agentID: String, type: String = "status_update") -> String {
+        #"{"op":"send","message":{"to_agent":"\#(agentID)","message_type":"\#(type)","content":"#
+    }
+
+    static func register(role: String, capability: String, maxTasks: Int = 1) -> ByteBuffer {
+        ByteBuffer(string: #"{"op":"register","role":"\#(role)","capabilities":["\#(capability)"],"max_concurrent_tasks":\#(maxTasks)}"# + "\n")
+    }
+
+    /// A `broadcast` to the registered agents holding `capability`.
+    static func broadcast(capability: String, size: Int) -> ByteBuffer {
+        ByteBuffer(string: #"{"op":"broadcast","message_type":"status_update","content":{"d":"\#(padding(size))"},"capabilities":["\#(capability)"]}"# + "\n")
+    }
+
+    static func assignTask(capability: String) -> ByteBuffer {
+        ByteBuffer(string: #"{"op":"assign_task","task_type":"bench","required_capabilities":["\#(capability)"]}"# + "\n")
+    }
+
+    /// What a worker sends back when it has done a task.
+    static func taskCompleted(supervisor: String, taskID: UnsafeRawBufferPointer) -> ByteBuffer {
+        var frame = ByteBuffer(string: sendPrefix(to: supervisor, type: "task_response"))
+        frame.writeString(#"{"task_id":""#)
+        frame.writeBytes(taskID)
+        frame.writeString(#"","status":"completed"}}}"# + "\n")
+        return frame
     }
 
     static func padding(_ size: Int) -> String {

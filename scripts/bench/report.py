@@ -76,9 +76,12 @@ def main():
     else:
         rows.append((f"{connections} idle connections", "n/a", "-", "-", "< 300 MiB", "NO (no figure)"))
 
-    for name in ("fanout", "assign"):
-        note = runs.get(name, {}).get("note", "not run")
-        rows.append((name, note, "-", "-", "-", "-"))
+    for name, label in (("fanout", "fanout (copies acked)"), ("assign", "assign (task round trips)")):
+        run = runs.get(name, {})
+        if get(name, "rate"):
+            rows.append((label, fmt(get(name, "rate"), "/s"), "-", "-", "-", "-"))
+        else:
+            rows.append((label, run.get("note", "not run"), "-", "-", "-", "-"))
 
     header = ("scenario", "agentd", "baseline", "ratio", "target", "met?")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
