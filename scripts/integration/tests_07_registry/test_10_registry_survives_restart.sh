@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The registry is kept in Redis: after agentd stops and starts again on the same Redis and
 # key prefix, agents are listed with the same role, capabilities, max, metadata,
-# registered_at and last_heartbeat (each agent's last frame was a heartbeat op: plain frames
+# registered_at, status and last_heartbeat (each agent's last frame was a heartbeat op: plain frames
 # move last_heartbeat in memory only); a heartbeat works without registering again.
 source "$(dirname "$0")/../test_functions.sh"
 require_redis
@@ -30,12 +30,17 @@ after = {a["agent_id"]: a for a in q.call("agents")["agents"]}
 assert set(after) == {"rs-worker", "rs-boss"}, after
 for aid, a in before.items():
     b = after[aid]
-    for f in ["role", "capabilities", "max_concurrent_tasks", "current_tasks", "metadata", "registered_at", "last_heartbeat"]:
+    for f in ["role", "capabilities", "max_concurrent_tasks", "status", "metadata", "registered_at", "last_heartbeat"]:
         assert a[f] == b[f], "%s.%s changed over the restart: %r -> %r" % (aid, f, a[f], b[f])
+    # current_tasks is recounted from the tasks agentd has assigned (none here); the
+    # agent's own figure comes back with its next heartbeat
+    assert b["current_tasks"] == 0, b
 assert after["rs-worker"]["status"] == "busy", after["rs-worker"]
 w = Conn()
 w.hello("rs-worker")
 w.call("heartbeat", status="active")   # no register needed after the restart
+w.call("heartbeat", current_tasks=2)
+assert [a for a in q.call("agents")["agents"] if a["agent_id"] == "rs-worker"][0]["current_tasks"] == 2
 st = q.call("stats")["registry"]
 assert st["total_agents"] == 2, st
 print("# 2 agents back after restart, registered_at %s kept, status busy kept" % after["rs-worker"]["registered_at"])
