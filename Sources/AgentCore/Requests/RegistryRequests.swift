@@ -19,7 +19,11 @@ public struct RegisterRequest: Sendable {
             throw .badRequest("role: missing")
         }
         self.role = role
-        self.capabilities = try readCapabilities(fields, "capabilities") ?? []
+        // Required by the contract (an agent with none sends `[]`).
+        guard let capabilities = try readCapabilities(fields, "capabilities") else {
+            throw .badRequest("capabilities: missing")
+        }
+        self.capabilities = capabilities
         self.maxConcurrentTasks = try fields.optionalInt("max_concurrent_tasks", in: 1...100_000) ?? 1
         self.metadata = try fields.optionalObject("metadata") ?? JSONObject()
     }
