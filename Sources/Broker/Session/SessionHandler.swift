@@ -26,6 +26,7 @@ final class SessionHandler: ChannelDuplexHandler {
     private var firstSequence = 0
     private var readWanted = false
     private var closing = false
+    private var flushScheduled = false
 
     init(broker: Broker) {
         self.broker = broker
@@ -107,6 +108,19 @@ final class SessionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Flushes once after the replies that complete in this turn of the event loop (many store
+    /// answers arrive together), instead of one write system call per reply.
+    private func scheduleFlush(context: ChannelHandlerContext) {
+        guard !self.flushScheduled else { return }
+        self.flushScheduled = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            handler.flushScheduled = false
+            context.flush()
+        }
+    }
+
     /// Stores a finished reply and writes every reply that is now next in order.
     private func complete(_ sequence: Int, _ bytes: [UInt8], context: ChannelHandlerContext) {
         let index = sequence - self.firstSequence
@@ -134,7 +148,7 @@ final class SessionHandler: ChannelDuplexHandler {
             first.afterWrite?()
         }
         if wrote {
-            context.flush()
+            self.scheduleFlush(context: context)
         }
         if self.readWanted && self.pending.count < self.maxInFlight && !self.closing {
             self.readWanted = false

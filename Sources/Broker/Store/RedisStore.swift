@@ -16,6 +16,7 @@ public final class RedisStore: MessageStore, RecordStore {
     private let keys: RedisKeys
     /// SHA1s of loaded scripts by name; EVALSHA saves sending the source with every call.
     private let shas = NIOLockedValueBox<[String: String]>([:])
+    private let mailboxes = LoopMailboxes()
 
     /// Creates a store for the configured Redis server (connects on first use).
     public init(configuration: AgentdConfiguration) {
@@ -185,9 +186,10 @@ public final class RedisStore: MessageStore, RecordStore {
             guard !commands.isEmpty else {
                 return loop.makeSucceededFuture((inFlight: [:], nextDue: nextDue))
             }
+            let streams = slots
             return self.call(commands, on: loop).map { replies in
                 var inFlight: [String: [RecoveredEntry]] = [:]
-                for (reply, (inbox, priority)) in zip(replies, slots) {
+                for (reply, (inbox, priority)) in zip(replies, streams) {
                     // A missing stream or group answers with an error: nothing pending there.
                     guard let entries = try? StreamReplies.pending(reply) else { continue }
                     for entry in entries {
@@ -284,15 +286,19 @@ public final class RedisStore: MessageStore, RecordStore {
         return loop.makeSucceededFuture(reply)
     }
 
-    /// Submits commands; a connection failure becomes `unavailable`.
+    /// Submits commands; a connection failure becomes `unavailable`. The answer reaches `loop`
+    /// through its mailbox, batched with the other answers of the same round trip.
     private func call(_ commands: [RedisCommand], on loop: any EventLoop) -> EventLoopFuture<[RedisReply]> {
         let promise = loop.makePromise(of: [RedisReply].self)
+        let mailbox = self.mailboxes.mailbox(for: loop)
         self.client.submit(commands) { result in
-            switch result {
-            case .success(let replies):
-                promise.succeed(replies)
-            case .failure(let error):
-                promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
+            mailbox.post {
+                switch result {
+                case .success(let replies):
+                    promise.succeed(replies)
+                case .failure(let error):
+                    promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
+                }
             }
         }
         return promise.futureResult
