@@ -7,7 +7,8 @@ import RedisStreams
 struct BadPeerIntegrationTests {
     @Test func fastFailureAndRecovery() async throws {
         let port = try freePort()
-        let client = RedisClient(configuration: RedisConfiguration(port: port, timeout: .seconds(2)))
+        // A long timeout: failing "fast" must mean well before it, however busy the machine is.
+        let client = RedisClient(configuration: RedisConfiguration(port: port, timeout: .seconds(20)))
         defer { client.shutdown() }
 
         // Nothing listens: refused at once, then backoff makes further attempts fail without I/O.
@@ -15,14 +16,14 @@ struct BadPeerIntegrationTests {
             let started = ContinuousClock.now
             let error = await failure(client)
             #expect(error?.kind == .unreachable)
-            #expect(ContinuousClock.now - started < .milliseconds(500))
+            #expect(ContinuousClock.now - started < .seconds(5))
         }
         #expect(!client.isConnected)
 
         var server = try RedisServer(port: port)
         defer { server.stop() }
         try await server.waitUntilReady()
-        #expect(try await eventuallySucceeds(client) < .seconds(2))
+        #expect(try await eventuallySucceeds(client) < .seconds(10))
         #expect(client.isConnected)
 
         // Peer dies under an open connection: failure (not a crash from SIGPIPE), then recovery.
@@ -32,12 +33,12 @@ struct BadPeerIntegrationTests {
             let error = await failure(client)
             #expect(error?.kind == .unreachable)
         }
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(5))
         #expect(!client.isConnected)
 
         server = try RedisServer(port: port)
         try await server.waitUntilReady()
-        #expect(try await eventuallySucceeds(client) < .seconds(2))
+        #expect(try await eventuallySucceeds(client) < .seconds(10))
     }
 
     private func failure(_ client: RedisClient) async -> RedisStreamsError? {
@@ -52,7 +53,7 @@ struct BadPeerIntegrationTests {
     /// Retries PING until it succeeds (backoff is at most 1 s); returns how long that took.
     private func eventuallySucceeds(_ client: RedisClient) async throws -> Duration {
         let started = ContinuousClock.now
-        while ContinuousClock.now - started < .seconds(5) {
+        while ContinuousClock.now - started < .seconds(15) {
             if (try? await client.execute(RedisCommand("PING"))) == .status("PONG") {
                 return ContinuousClock.now - started
             }
@@ -83,7 +84,7 @@ struct RedisServer {
         let client = RedisClient(configuration: RedisConfiguration(port: port, timeout: .milliseconds(500)))
         defer { client.shutdown() }
         let started = ContinuousClock.now
-        while ContinuousClock.now - started < .seconds(5) {
+        while ContinuousClock.now - started < .seconds(15) {
             if (try? await client.execute(RedisCommand("PING"))) == .status("PONG") { return }
             try await Task.sleep(for: .milliseconds(20))
         }
