@@ -115,11 +115,12 @@ private struct Fixture {
         #expect(task.assignedTo == "w1")
         try f.register("w2", .worker, ["nlp"])
         // w2 keeps living; w1 falls silent and is swept offline.
-        for _ in 0..<20 {
+        var moved = try f.task(task.taskID)
+        for _ in 0..<300 where moved.assignedTo != "w2" {
             _ = f.broker.presence.touch("w2", now: WallClock.nowMilliseconds())
-            Thread.sleep(forTimeInterval: 0.02)
+            Thread.sleep(forTimeInterval: 0.01)
+            moved = try f.task(task.taskID)
         }
-        let moved = try f.eventually(task.taskID) { $0.assignedTo == "w2" }
         #expect(moved.assignedTo == "w2")
         #expect(moved.history.contains { $0.event == "orphaned" && $0.agentID == "w1" })
     }
