@@ -50,7 +50,7 @@ class BenchAgent: ConnectionRole, @unchecked Sendable {
         }
     }
 
-    func received(_ line: UnsafeRawBufferPointer, _ connection: LineConnection) {
+    func received(_ line: Span<UInt8>, _ connection: LineConnection) {
         if Bytes.isEvent(line) {
             event(line)
             return
@@ -85,7 +85,7 @@ class BenchAgent: ConnectionRole, @unchecked Sendable {
     }
 
     // Overridden by the scenarios' roles.
-    func event(_ line: UnsafeRawBufferPointer) {}
-    func reply(_ kind: ReplyKind, ok: Bool, _ line: UnsafeRawBufferPointer) {}
+    func event(_ line: Span<UInt8>) {}
+    func reply(_ kind: ReplyKind, ok: Bool, _ line: Span<UInt8>) {}
     func readComplete(_ connection: LineConnection) {}
 }

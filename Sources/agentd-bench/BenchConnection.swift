@@ -5,7 +5,7 @@ import NIOPosix
 /// connection's event loop.
 protocol ConnectionRole: AnyObject, Sendable {
     func active(_ connection: LineConnection)
-    func received(_ line: UnsafeRawBufferPointer, _ connection: LineConnection)
+    func received(_ line: Span<UInt8>, _ connection: LineConnection)
     func readComplete(_ connection: LineConnection)
     func inactive(_ connection: LineConnection)
 }
@@ -60,18 +60,22 @@ final class LineConnection: ChannelInboundHandler {
             pending.writeBuffer(&buffer)
             buffer = pending
         }
-        let consumed = buffer.withUnsafeReadableBytes { bytes -> Int in
-            var start = 0
-            while let end = Bytes.newline(in: bytes, from: start) {
-                var line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                if line.last == UInt8(ascii: "\r") { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
-                if !line.isEmpty { role.received(line, self) }
-                start = end + 1
-            }
-            return start
-        }
+        let consumed = deliverLines(buffer.readableBytesUInt8Span)
         buffer.moveReaderIndex(forwardBy: consumed)
         if buffer.readableBytes > 0 { carry = buffer }
+    }
+
+    /// Hands each complete line of `bytes` (without its `\n` or `\r\n`) to the role;
+    /// returns how many bytes that consumed.
+    private func deliverLines(_ bytes: Span<UInt8>) -> Int {
+        var start = 0
+        while let end = Bytes.newline(in: bytes, from: start) {
+            var stop = end
+            if stop > start, bytes[stop - 1] == UInt8(ascii: "\r") { stop -= 1 }
+            if stop > start { role.received(bytes.extracting(start..<stop), self) }
+            start = end + 1
+        }
+        return start
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

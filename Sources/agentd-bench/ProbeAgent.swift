@@ -17,7 +17,7 @@ final class ProbeAgent: BenchAgent, @unchecked Sendable {
         connection?.flush()
     }
 
-    override func reply(_ kind: ReplyKind, ok: Bool, _ line: UnsafeRawBufferPointer) {
+    override func reply(_ kind: ReplyKind, ok: Bool, _ line: Span<UInt8>) {
         if kind == .probe { answer.succeed(Bytes.text(line, limit: 1000)) }
     }
 

@@ -37,7 +37,7 @@ final class Producer: BenchAgent, @unchecked Sendable {
         }
     }
 
-    override func reply(_ kind: ReplyKind, ok: Bool, _ line: UnsafeRawBufferPointer) {
+    override func reply(_ kind: ReplyKind, ok: Bool, _ line: Span<UInt8>) {
         guard kind == .send else { return }
         inFlight -= 1
         // A refused send still counts toward the end of a `send` run; it shows in `errors`.

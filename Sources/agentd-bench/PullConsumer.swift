@@ -16,18 +16,18 @@ final class PullConsumer: BenchAgent, @unchecked Sendable {
         connection?.flush()
     }
 
-    override func reply(_ kind: ReplyKind, ok: Bool, _ line: UnsafeRawBufferPointer) {
+    override func reply(_ kind: ReplyKind, ok: Bool, _ line: Span<UInt8>) {
         switch kind {
         case .fetch:
             var from = 0
-            while let id = Bytes.stringValue(after: #""message_id":""#, in: line, from: from) {
+            while let id = Bytes.stringValue(after: .messageID, in: line, from: from) {
                 batch.add(line, id)
                 from = id.upperBound
             }
             if let frame = batch.take() { send(frame, expecting: .ack) }
             if !run.isFinished { send(fetchFrame, expecting: .fetch) }
         case .ack:
-            if ok, let acked = Bytes.intValue(after: #""acked":"#, in: line) { run.add(Int(acked)) }
+            if ok, let acked = Bytes.intValue(after: .acked, in: line) { run.add(Int(acked)) }
         default:
             break
         }

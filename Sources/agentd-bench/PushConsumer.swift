@@ -19,14 +19,14 @@ final class PushConsumer: BenchAgent, @unchecked Sendable {
         super.init(agentID: agentID, run: run, subscribePrefetch: prefetch, loop: loop)
     }
 
-    override func event(_ line: UnsafeRawBufferPointer) {
+    override func event(_ line: Span<UInt8>) {
         let arrived = recordLatency ? Bytes.nowNanos() : 0
-        guard let id = Bytes.stringValue(after: #""message_id":""#, in: line) else {
+        guard let id = Bytes.stringValue(after: .messageID, in: line) else {
             run.recordError("event without message_id: \(Bytes.text(line))")
             return
         }
         batch.add(line, id)
-        if recordLatency, let sent = Bytes.intValue(after: #""bench_ns":"#, in: line) {
+        if recordLatency, let sent = Bytes.intValue(after: .benchNanos, in: line) {
             seen += 1
             if seen > warmup, arrived > sent { _ = histogram.record(arrived - sent) }
         }
@@ -36,8 +36,8 @@ final class PushConsumer: BenchAgent, @unchecked Sendable {
         if let frame = batch.take() { send(frame, expecting: .ack) }
     }
 
-    override func reply(_ kind: ReplyKind, ok: Bool, _ line: UnsafeRawBufferPointer) {
-        guard kind == .ack, ok, let acked = Bytes.intValue(after: #""acked":"#, in: line) else { return }
+    override func reply(_ kind: ReplyKind, ok: Bool, _ line: Span<UInt8>) {
+        guard kind == .ack, ok, let acked = Bytes.intValue(after: .acked, in: line) else { return }
         run.add(Int(acked))
     }
 }

@@ -47,7 +47,7 @@ final class RateProducer: BenchAgent, @unchecked Sendable {
         }
     }
 
-    override func reply(_ kind: ReplyKind, ok: Bool, _ line: UnsafeRawBufferPointer) {
+    override func reply(_ kind: ReplyKind, ok: Bool, _ line: Span<UInt8>) {
         guard kind == .send, let at = sendTimes.popFirst() else { return }
         let now = Bytes.nowNanos()
         if ok, now > at { _ = histogram.record(now - at) }

@@ -31,8 +31,8 @@ final class TaskSupervisor: BenchAgent, @unchecked Sendable {
         }
     }
 
-    override func event(_ line: UnsafeRawBufferPointer) {
-        guard let id = Bytes.stringValue(after: #""message_id":""#, in: line) else { return }
+    override func event(_ line: Span<UInt8>) {
+        guard let id = Bytes.stringValue(after: .messageID, in: line) else { return }
         batch.add(line, id)
     }
 
@@ -40,13 +40,13 @@ final class TaskSupervisor: BenchAgent, @unchecked Sendable {
         if let frame = batch.take() { send(frame, expecting: .ack) }
     }
 
-    override func reply(_ kind: ReplyKind, ok: Bool, _ line: UnsafeRawBufferPointer) {
+    override func reply(_ kind: ReplyKind, ok: Bool, _ line: Span<UInt8>) {
         switch kind {
         case .send:
             unanswered -= 1
             if !run.isFinished { fill() }
         case .ack:
-            if ok, let acked = Bytes.intValue(after: #""acked":"#, in: line) { run.add(Int(acked)) }
+            if ok, let acked = Bytes.intValue(after: .acked, in: line) { run.add(Int(acked)) }
         default:
             break
         }

@@ -12,11 +12,11 @@ final class TaskWorker: BenchAgent, @unchecked Sendable {
         registration = Wire.register(role: "worker", capability: capability, maxTasks: 100_000)
     }
 
-    override func event(_ line: UnsafeRawBufferPointer) {
-        guard let id = Bytes.stringValue(after: #""message_id":""#, in: line) else { return }
+    override func event(_ line: Span<UInt8>) {
+        guard let id = Bytes.stringValue(after: .messageID, in: line) else { return }
         batch.add(line, id)
-        if let task = Bytes.stringValue(after: #""task_id":""#, in: line) {
-            send(Wire.taskCompleted(supervisor: supervisor, taskID: UnsafeRawBufferPointer(rebasing: line[task])),
+        if let task = Bytes.stringValue(after: .taskID, in: line) {
+            send(Wire.taskCompleted(supervisor: supervisor, taskID: line.extracting(task)),
                  expecting: .send)
         }
     }

@@ -40,10 +40,10 @@ enum Wire {
     }
 
     /// What a worker sends back when it has done a task.
-    static func taskCompleted(supervisor: String, taskID: UnsafeRawBufferPointer) -> ByteBuffer {
+    static func taskCompleted(supervisor: String, taskID: Span<UInt8>) -> ByteBuffer {
         var frame = ByteBuffer(string: sendPrefix(to: supervisor, type: "task_response"))
         frame.writeString(#"{"task_id":""#)
-        frame.writeBytes(taskID)
+        frame.writeBytes(taskID.bytes)
         frame.writeString(#"","status":"completed"}}}"# + "\n")
         return frame
     }
@@ -69,7 +69,7 @@ struct AckBatch {
         buffer = allocator.buffer(capacity: 4096)
     }
 
-    mutating func add(_ line: UnsafeRawBufferPointer, _ id: Range<Int>) {
+    mutating func add(_ line: Span<UInt8>, _ id: Range<Int>) {
         if count == 0 {
             buffer.clear()
             buffer.writeStaticString(Wire.ackPrefix)
@@ -77,7 +77,7 @@ struct AckBatch {
             buffer.writeInteger(UInt8(ascii: ","))
         }
         buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: line[id]))
+        buffer.writeBytes(line.extracting(id).bytes)
         buffer.writeInteger(UInt8(ascii: "\""))
         count += 1
     }
