@@ -66,7 +66,7 @@ public final class RedisClient: @unchecked Sendable {
         completion: @escaping @Sendable (Result<[RedisReply], RedisStreamsError>) -> Void
     ) {
         // Rejected up front so that one malformed command cannot fail the batch it would share.
-        let rejection: RedisStreamsError? = commands.contains(where: \.arguments.isEmpty)
+        let rejection: RedisStreamsError? = commands.contains { $0.count == 0 }
             ? .protocolError("cannot send a command without arguments") : nil
         let outcome: (closed: Bool, startDrain: Bool) = shared.withLock { state in
             if state.isShutdown { return (true, false) }

@@ -1,11 +1,20 @@
 /// One Redis command as a binary-safe argument vector (the command name is the first argument).
+///
+/// Arguments are encoded as RESP bulk strings the moment they are appended, so a pipelined
+/// batch goes to hiredis as one preformatted buffer: no argument arrays, no pointer vectors,
+/// no formatting on the client's thread.
 public struct RedisCommand: Sendable, Equatable {
-    /// The arguments, sent verbatim with explicit lengths.
-    public var arguments: [[UInt8]]
+    /// The arguments, each as a RESP bulk string (`$<length>\r\n<bytes>\r\n`), back to back.
+    public private(set) var encodedArguments: [UInt8] = []
+    /// How many arguments (the command name included).
+    public private(set) var count = 0
+
+    /// An empty command; append its name first.
+    public init() {}
 
     /// Creates a command from raw argument bytes.
     public init(_ arguments: [[UInt8]]) {
-        self.arguments = arguments
+        for argument in arguments { self.append(argument) }
     }
 
     /// Creates a command from a name and text arguments, e.g. `RedisCommand("INCR", "counter")`.
@@ -15,32 +24,107 @@ public struct RedisCommand: Sendable, Equatable {
 
     /// Creates a command from a name and an array of text arguments.
     public init(_ name: String, arguments: [String]) {
-        var all: [[UInt8]] = []
-        all.reserveCapacity(arguments.count + 1)
-        all.append(Array(name.utf8))
-        for argument in arguments { all.append(Array(argument.utf8)) }
-        self.arguments = all
+        self.append(name)
+        for argument in arguments { self.append(argument) }
+    }
+
+    /// The arguments decoded again (for tests and logs; the hot path never needs them).
+    public var arguments: [[UInt8]] {
+        var result: [[UInt8]] = []
+        var index = 0
+        let bytes = self.encodedArguments
+        while index < bytes.count, bytes[index] == UInt8(ascii: "$") {
+            index += 1
+            var length = 0
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\r") {
+                length = length * 10 + Int(bytes[index] &- UInt8(ascii: "0"))
+                index += 1
+            }
+            index += 2
+            result.append(Array(bytes[index..<min(bytes.count, index + length)]))
+            index += length + 2
+        }
+        return result
     }
 
     /// Appends a text argument (UTF-8).
     public mutating func append(_ s: String) {
-        arguments.append(Array(s.utf8))
+        var s = s
+        s.withUTF8 { utf8 in
+            self.appendHeader(utf8.count)
+            self.encodedArguments.append(contentsOf: utf8)
+        }
+        self.appendTrailer()
     }
 
     /// Appends a raw bytes argument.
     public mutating func append(_ bytes: [UInt8]) {
-        arguments.append(bytes)
+        self.appendHeader(bytes.count)
+        self.encodedArguments.append(contentsOf: bytes)
+        self.appendTrailer()
+    }
+
+    /// Appends every argument of `other` (e.g. the shared tail of EVAL and EVALSHA).
+    public mutating func append(contentsOf other: RedisCommand) {
+        self.encodedArguments.append(contentsOf: other.encodedArguments)
+        self.count += other.count
     }
 
     /// Appends an integer argument as decimal text.
     public mutating func append(_ i: Int) {
-        arguments.append(Array(String(i).utf8))
+        var digits: [UInt8] = []
+        Self.appendDecimal(i, to: &digits)
+        self.append(digits)
+    }
+
+    /// Appends an integer argument as decimal text.
+    public mutating func append(_ i: Int64) {
+        self.append(Int(i))
+    }
+
+    /// Writes the whole command in RESP (`*<count>\r\n` then the arguments) to `buffer`.
+    public func encode(into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "*"))
+        Self.appendDecimal(self.count, to: &buffer)
+        buffer.append(UInt8(ascii: "\r"))
+        buffer.append(UInt8(ascii: "\n"))
+        buffer.append(contentsOf: self.encodedArguments)
+    }
+
+    private mutating func appendHeader(_ length: Int) {
+        self.count += 1
+        self.encodedArguments.append(UInt8(ascii: "$"))
+        Self.appendDecimal(length, to: &self.encodedArguments)
+        self.encodedArguments.append(UInt8(ascii: "\r"))
+        self.encodedArguments.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func appendTrailer() {
+        self.encodedArguments.append(UInt8(ascii: "\r"))
+        self.encodedArguments.append(UInt8(ascii: "\n"))
+    }
+
+    private static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
+        if value < 0 {
+            buffer.append(UInt8(ascii: "-"))
+        }
+        var magnitude = value.magnitude
+        if magnitude == 0 {
+            buffer.append(UInt8(ascii: "0"))
+            return
+        }
+        let start = buffer.count
+        while magnitude > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        buffer[start...].reverse()
     }
 }
 
 extension RedisCommand: CustomStringConvertible {
     /// The arguments as lossy UTF-8, space separated; for logs and test failures.
     public var description: String {
-        arguments.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+        self.arguments.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
     }
 }

@@ -37,25 +37,23 @@ public final class RedisStore: MessageStore, RecordStore {
         dedupWindowMilliseconds: Int,
         on loop: any EventLoop
     ) -> EventLoopFuture<SendOutcome> {
-        let keys = [
-            self.keys.stream(message.recipient, message.priority),
-            self.keys.dedup(message.messageID),
-            self.keys.stats,
-            self.keys.inboxes,
-            self.keys.delayed,
-            self.keys.delayedMessages,
-        ]
-        let arguments: [[UInt8]] = [
-            Array(message.sender.utf8),
-            Array(String(dedupWindowMilliseconds).utf8),
-            message.body,
-            Array(message.messageID.utf8),
-            Array((message.expiresAt.map(String.init) ?? "").utf8),
-            Array((message.dueAt.map(String.init) ?? "").utf8),
-            Array(message.recipient.utf8),
-            message.clientChosenID ? [UInt8(ascii: "1")] : [UInt8(ascii: "0")],
-        ]
-        return self.run(RedisScripts.send, keys: keys, arguments: arguments, on: loop).flatMapThrowing { reply in
+        var tail = RedisCommand()
+        tail.append(6)
+        tail.append(self.keys.stream(message.recipient, message.priority))
+        tail.append(self.keys.dedup(message.messageID))
+        tail.append(self.keys.stats)
+        tail.append(self.keys.inboxes)
+        tail.append(self.keys.delayed)
+        tail.append(self.keys.delayedMessages)
+        tail.append(message.sender)
+        tail.append(dedupWindowMilliseconds)
+        tail.append(message.body)
+        tail.append(message.messageID)
+        tail.append(message.expiresAt.map(String.init) ?? "")
+        tail.append(message.dueAt.map(String.init) ?? "")
+        tail.append(message.recipient)
+        tail.append(message.clientChosenID ? "1" : "0")
+        return self.run(RedisScripts.send, tail, on: loop).flatMapThrowing { reply in
             switch reply.int {
             case 0?: return .stored
             case 1?: return .duplicate
@@ -66,13 +64,17 @@ public final class RedisStore: MessageStore, RecordStore {
     }
 
     public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
-        var arguments: [[UInt8]] = [Array(String(request.limit).utf8), Array(String(request.now).utf8)]
+        var tail = RedisCommand()
+        tail.append(5)
+        for key in self.keys.streams(request.inbox) { tail.append(key) }
+        tail.append(self.keys.stats)
+        tail.append(request.limit)
+        tail.append(request.now)
         for priority in Priority.deliveryOrder {
             let ids = request.retries[priority] ?? []
-            arguments.append(Array(ids.map(\.description).joined(separator: ",").utf8))
+            tail.append(ids.map(\.description).joined(separator: ","))
         }
-        let keys = self.keys.streams(request.inbox) + [self.keys.stats]
-        return self.run(RedisScripts.take, keys: keys, arguments: arguments, on: loop).flatMapThrowing { reply in
+        return self.run(RedisScripts.take, tail, on: loop).flatMapThrowing { reply in
             try Self.decodeTake(reply)
         }
     }
@@ -109,9 +111,12 @@ public final class RedisStore: MessageStore, RecordStore {
     }
 
     public func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int> {
-        let keys = refs.map { self.keys.stream(inbox, $0.priority) } + [self.keys.stats]
-        let arguments = refs.map { Array($0.entryID.description.utf8) }
-        return self.run(RedisScripts.ack, keys: keys, arguments: arguments, on: loop).map { Int($0.int ?? 0) }
+        var tail = RedisCommand()
+        tail.append(refs.count + 1)
+        for ref in refs { tail.append(self.keys.stream(inbox, ref.priority)) }
+        tail.append(self.keys.stats)
+        for ref in refs { tail.append(ref.entryID.description) }
+        return self.run(RedisScripts.ack, tail, on: loop).map { Int($0.int ?? 0) }
     }
 
     public func deadLetter(
@@ -254,24 +259,41 @@ public final class RedisStore: MessageStore, RecordStore {
 
     // MARK: Plumbing
 
-    /// Runs a script by SHA1 when known, else by source (learning the SHA1 in the same round trip).
+    /// Runs a script with `keys` and `arguments` (for the less frequent scripts).
     private func run(
         _ script: RedisScripts.Script,
         keys: [String],
         arguments: [[UInt8]],
         on loop: any EventLoop
     ) -> EventLoopFuture<RedisReply> {
+        var tail = RedisCommand()
+        tail.append(keys.count)
+        for key in keys { tail.append(key) }
+        for argument in arguments { tail.append(argument) }
+        return self.run(script, tail, on: loop)
+    }
+
+    /// Runs a script by SHA1 when known, else by source (learning the SHA1 in the same round
+    /// trip). `tail` is what follows the script: the key count, the keys, the arguments.
+    private func run(_ script: RedisScripts.Script, _ tail: RedisCommand, on loop: any EventLoop) -> EventLoopFuture<RedisReply> {
         if let sha = self.shas.withLockedValue({ $0[script.name] }) {
-            return self.call([.evalSHA(sha, keys: keys, arguments: arguments)], on: loop).flatMap { replies in
+            var command = RedisCommand()
+            command.append("EVALSHA")
+            command.append(sha)
+            command.append(contentsOf: tail)
+            return self.call([command], on: loop).flatMap { replies in
                 let reply = replies[0]
                 guard reply.isNoScriptError else { return Self.checked(reply, script.name, on: loop) }
                 // Redis lost its script cache (restart): run by source and learn the SHA1 again.
                 self.shas.withLockedValue { _ = $0.removeValue(forKey: script.name) }
-                return self.run(script, keys: keys, arguments: arguments, on: loop)
+                return self.run(script, tail, on: loop)
             }
         }
-        let commands: [RedisCommand] = [.eval(script.source, keys: keys, arguments: arguments), .scriptLoad(script.source)]
-        return self.call(commands, on: loop).flatMap { replies in
+        var command = RedisCommand()
+        command.append("EVAL")
+        command.append(script.source)
+        command.append(contentsOf: tail)
+        return self.call([command, .scriptLoad(script.source)], on: loop).flatMap { replies in
             if let sha = replies[1].string, replies[1].errorMessage == nil {
                 self.shas.withLockedValue { $0[script.name] = sha }
             }

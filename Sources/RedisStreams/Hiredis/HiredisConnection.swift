@@ -55,9 +55,7 @@ final class HiredisConnection {
 
     /// Writes all `commands` in one flush, then reads exactly one reply per command.
     func roundTrip(_ commands: [RedisCommand]) throws(RedisStreamsError) -> [RedisReply] {
-        for command in commands {
-            try append(command)
-        }
+        try self.append(commands)
         try flush()
         var replies: [RedisReply] = []
         replies.reserveCapacity(commands.count)
@@ -67,38 +65,28 @@ final class HiredisConnection {
         return replies
     }
 
-    /// Appends a command to hiredis' output buffer (no I/O).
     func append(_ command: RedisCommand) throws(RedisStreamsError) {
-        guard !command.arguments.isEmpty, let argc = Int32(exactly: command.arguments.count) else {
-            throw .protocolError("cannot send a command with \(command.arguments.count) arguments")
-        }
-        // One contiguous copy so that all argv pointers are valid during the single call below.
-        // The trailing 0 keeps the buffer non-empty, so it always has a base address.
-        var flat: [UInt8] = []
-        flat.reserveCapacity(command.arguments.reduce(1) { $0 + $1.count })
-        var lengths: [Int] = []
-        lengths.reserveCapacity(command.arguments.count)
-        for argument in command.arguments {
-            flat.append(contentsOf: argument)
-            lengths.append(argument.count)
-        }
-        flat.append(0)
-        let status: Int32 = flat.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return REDIS_ERR }
-            let raw = UnsafeRawPointer(base)
-            var argv: [UnsafePointer<CChar>?] = []
-            argv.reserveCapacity(lengths.count)
-            var offset = 0
-            for length in lengths {
-                argv.append((raw + offset).assumingMemoryBound(to: CChar.self))
-                offset += length
+        try self.append([command])
+    }
+
+    /// Queues commands, already in RESP, as one preformatted buffer.
+    func append(_ commands: [RedisCommand]) throws(RedisStreamsError) {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(commands.reduce(0) { $0 + $1.encodedArguments.count + 16 })
+        for command in commands {
+            guard command.count > 0 else {
+                throw .protocolError("cannot send a command with 0 arguments")
             }
-            // hiredis copies the arguments into its output buffer before returning,
-            // so the borrowed pointers need not outlive this call.
-            return argv.withUnsafeMutableBufferPointer { argvBuffer in
-                lengths.withUnsafeBufferPointer { lengthBuffer in
-                    redisAppendCommandArgv(context, argc, argvBuffer.baseAddress, lengthBuffer.baseAddress)
-                }
+            command.encode(into: &buffer)
+        }
+        guard !buffer.isEmpty else { return }
+        // hiredis copies the bytes into its output buffer before returning, so the borrowed
+        // pointer need not outlive this call. The buffer holds complete RESP commands, which
+        // is what redisAppendFormattedCommand expects (several back to back are pipelined).
+        let status: Int32 = buffer.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return REDIS_ERR }
+            return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
+                redisAppendFormattedCommand(context, chars, bytes.count)
             }
         }
         if status != REDIS_OK {
@@ -106,7 +94,6 @@ final class HiredisConnection {
         }
     }
 
-    /// Writes the whole output buffer to the socket (blocking, bounded by the write timeout).
     func flush() throws(RedisStreamsError) {
         var done: Int32 = 0
         repeat {
