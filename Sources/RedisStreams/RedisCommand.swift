@@ -9,8 +9,10 @@ public struct RedisCommand: Sendable, Equatable {
     /// How many arguments (the command name included).
     public private(set) var count = 0
 
-    /// An empty command; append its name first.
-    public init() {}
+    /// An empty command; append its name first. `capacity` is a hint of the encoded size.
+    public init(capacity: Int = 0) {
+        self.encodedArguments.reserveCapacity(capacity)
+    }
 
     /// Creates a command from raw argument bytes.
     public init(_ arguments: [[UInt8]]) {
@@ -72,9 +74,16 @@ public struct RedisCommand: Sendable, Equatable {
 
     /// Appends an integer argument as decimal text.
     public mutating func append(_ i: Int) {
-        var digits: [UInt8] = []
-        Self.appendDecimal(i, to: &digits)
-        self.append(digits)
+        // The digit count first: a header needs the length before the bytes.
+        var digits = 1
+        var rest = i.magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        self.appendHeader(i < 0 ? digits + 1 : digits)
+        Self.appendDecimal(i, to: &self.encodedArguments)
+        self.appendTrailer()
     }
 
     /// Appends an integer argument as decimal text.

@@ -68,14 +68,14 @@ private func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
     return (year, month, day)
 }
 
+/// Appends `value` as exactly `width` decimal digits (zero-padded; higher digits dropped).
 private func appendDigits(_ out: inout [UInt8], _ value: Int64, width: Int) {
-    var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+    var divisor: Int64 = 1
+    for _ in 1..<width { divisor *= 10 }
     var v = value
-    var i = width - 1
-    while i >= 0 && v > 0 {
-        digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
-        v /= 10
-        i -= 1
+    while divisor > 0 {
+        out.append(UInt8(ascii: "0") + UInt8((v / divisor) % 10))
+        v %= divisor
+        divisor /= 10
     }
-    out.append(contentsOf: digits)
 }

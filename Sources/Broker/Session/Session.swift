@@ -203,22 +203,31 @@ final class Session {
         return named
     }
 
-    /// A reply that waits for `future`; failures become error replies.
+    /// A reply that waits for `future`; failures become error replies. The reply is rendered
+    /// and handed over on this connection's event loop.
     func later<T: Sendable>(
         _ id: RequestID?,
         _ future: EventLoopFuture<T>,
         _ body: @escaping @Sendable (T, inout JSONWriter) -> Void
     ) -> SessionResult {
         let logger = self.broker.logger
-        let reply = future.hop(to: self.eventLoop).map { value in
-            Reply.success(id: id) { w in body(value, &w) }
-        }.recover { error in
-            let failure = DeliveryEngine.storeError(error)
-            if failure.code == .internal {
-                logger.error("request failed", metadata: ["agentd.error": "\(failure)"])
+        let eventLoop = self.eventLoop
+        return SessionResult(reply: .later { deliver in
+            let render: (Result<T, any Error>) -> Void = { result in
+                switch result {
+                case .success(let value):
+                    deliver(Reply.success(id: id) { w in body(value, &w) })
+                case .failure(let error):
+                    let failure = DeliveryEngine.storeError(error)
+                    if failure.code == .internal {
+                        logger.error("request failed", metadata: ["agentd.error": "\(failure)"])
+                    }
+                    deliver(Reply.failure(id: id, failure))
+                }
             }
-            return Reply.failure(id: id, failure)
-        }
-        return SessionResult(reply: .later(reply))
+            // `hop` is free when the future is already on the connection's loop.
+            let bound = NIOLoopBound(render, eventLoop: eventLoop)
+            future.hop(to: eventLoop).whenComplete { bound.value($0) }
+        })
     }
 }

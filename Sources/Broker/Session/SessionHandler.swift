@@ -70,11 +70,9 @@ final class SessionHandler: ChannelDuplexHandler {
         switch result.reply {
         case .now(let bytes):
             self.complete(sequence, bytes, context: context)
-        case .later(let future):
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            future.whenSuccess { bytes in
-                let (handler, context) = loopBound.value
-                handler.complete(sequence, bytes, context: context)
+        case .later(let register):
+            register { [self] bytes in
+                self.complete(sequence, bytes, context: context)
             }
         }
     }

@@ -5,8 +5,10 @@ struct SessionResult {
     enum Reply {
         /// The reply line is ready.
         case now([UInt8])
-        /// The reply line comes when the store answers.
-        case later(EventLoopFuture<[UInt8]>)
+        /// The reply line comes when the store answers: call this with the function that takes
+        /// it (on the connection's event loop). A registration rather than a future saves the
+        /// hot path a chain of futures per request.
+        case later((@escaping ([UInt8]) -> Void) -> Void)
     }
 
     var reply: Reply

@@ -37,7 +37,7 @@ public final class RedisStore: MessageStore, RecordStore {
         dedupWindowMilliseconds: Int,
         on loop: any EventLoop
     ) -> EventLoopFuture<SendOutcome> {
-        var tail = RedisCommand()
+        var tail = RedisCommand(capacity: message.body.count + 320)
         tail.append(6)
         tail.append(self.keys.stream(message.recipient, message.priority))
         tail.append(self.keys.dedup(message.messageID))
@@ -277,7 +277,7 @@ public final class RedisStore: MessageStore, RecordStore {
     /// trip). `tail` is what follows the script: the key count, the keys, the arguments.
     private func run(_ script: RedisScripts.Script, _ tail: RedisCommand, on loop: any EventLoop) -> EventLoopFuture<RedisReply> {
         if let sha = self.shas.withLockedValue({ $0[script.name] }) {
-            var command = RedisCommand()
+            var command = RedisCommand(capacity: tail.encodedArguments.count + 64)
             command.append("EVALSHA")
             command.append(sha)
             command.append(contentsOf: tail)
