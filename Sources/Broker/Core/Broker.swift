@@ -127,21 +127,46 @@ public final class Broker: Sendable {
             expiresAt: request.ttlMilliseconds.map { now + Int64($0) },
             dueAt: dueAt
         )
-        return self.store.send(message, dedupWindowMilliseconds: self.configuration.dedupWindowMilliseconds, on: loop)
-            .flatMapThrowing { outcome in
-                switch outcome {
-                case .stored:
-                    self.sendRate.record(nowMilliseconds: now)
-                    self.engine.messageStored(for: request.toAgent, dueAt: dueAt)
-                    // Task reports update the task as they pass (and are still delivered).
-                    self.coordinator.observe(request.messageType, content: request.content, from: sender)
-                    return (messageID, false)
-                case .duplicate:
-                    return (messageID, true)
-                case .conflict:
-                    throw AgentdError.badRequest("message.message_id: already used by another sender")
+        let window = self.configuration.dedupWindowMilliseconds
+        let stored: EventLoopFuture<SendOutcome>
+        if dueAt == nil, let (take, generation) = self.engine.takeAlongsideSend(to: request.toAgent) {
+            // Someone waits for this inbox: read it in the same round trip as the send.
+            stored = self.store.send(message, dedupWindowMilliseconds: window, thenTake: take, on: loop)
+                .flatMapError { error in
+                    let takeResult = (error as? SendAlongsideTakeError)?.take ?? .failure(error)
+                    self.engine.takeFinished(take, generation: generation, takeResult)
+                    return loop.makeFailedFuture((error as? SendAlongsideTakeError)?.send ?? error)
                 }
+                .map { outcome, taken in
+                    if outcome == .stored {
+                        self.noteStored(request, from: sender, at: now, dueAt: dueAt)
+                    }
+                    self.engine.takeFinished(take, generation: generation, taken)
+                    return outcome
+                }
+        } else {
+            stored = self.store.send(message, dedupWindowMilliseconds: window, on: loop).map { outcome in
+                if outcome == .stored {
+                    self.noteStored(request, from: sender, at: now, dueAt: dueAt)
+                }
+                return outcome
             }
+        }
+        return stored.flatMapThrowing { outcome in
+            switch outcome {
+            case .stored: return (messageID, false)
+            case .duplicate: return (messageID, true)
+            case .conflict: throw AgentdError.badRequest("message.message_id: already used by another sender")
+            }
+        }
+    }
+
+    /// A message is stored: count it, wake its inbox, and let the coordinator see task reports.
+    private func noteStored(_ request: SendRequest, from sender: String, at now: Int64, dueAt: Int64?) {
+        self.sendRate.record(nowMilliseconds: now)
+        self.engine.messageStored(for: request.toAgent, dueAt: dueAt)
+        // Task reports update the task as they pass (and are still delivered).
+        self.coordinator.observe(request.messageType, content: request.content, from: sender)
     }
 
     /// Moves dead letters back into `inbox`.

@@ -161,6 +161,31 @@ public final class DeliveryEngine: Sendable {
         }
     }
 
+    /// Reserves a take to ride along with a send to `agent` (see `DeliveryState.takeAlongsideSend`).
+    func takeAlongsideSend(to agent: String) -> (TakeRequest, UInt64)? {
+        self.state.withLockedValue { $0.takeAlongsideSend(to: agent, wallNow: WallClock.nowMilliseconds()) }
+    }
+
+    /// A take ended (on its own or behind a send): deliver what it found, or fail the fetches.
+    func takeFinished(_ request: TakeRequest, generation: UInt64, _ result: Result<TakeResult, any Error>) {
+        switch result {
+        case .success(let taken):
+            self.mutate { state, actions, now, wallNow in
+                state.taken(taken, inbox: request.inbox, generation: generation, now: now, wallNow: wallNow, actions: &actions)
+            }
+        case .failure(let error):
+            let failure = Self.storeError(error)
+            self.logger.warning("take failed", metadata: ["agentd.agent_id": "\(request.inbox)", "agentd.error": "\(failure)"])
+            var promises: [EventLoopPromise<[[UInt8]]>] = []
+            self.mutate { state, actions, now, _ in
+                promises = state.takeFailed(failure, inbox: request.inbox, now: now, actions: &actions)
+            }
+            for promise in promises {
+                promise.fail(failure)
+            }
+        }
+    }
+
     // MARK: Machinery
 
     /// Runs `body` under the lock, then the actions it produced, then re-arms the timer.
@@ -181,22 +206,7 @@ public final class DeliveryEngine: Sendable {
             switch action {
             case .take(let request, let generation):
                 self.store.take(request, on: self.loop).whenComplete { result in
-                    switch result {
-                    case .success(let taken):
-                        self.mutate { state, actions, now, wallNow in
-                            state.taken(taken, inbox: request.inbox, generation: generation, now: now, wallNow: wallNow, actions: &actions)
-                        }
-                    case .failure(let error):
-                        let failure = Self.storeError(error)
-                        self.logger.warning("take failed", metadata: ["agentd.agent_id": "\(request.inbox)", "agentd.error": "\(failure)"])
-                        var promises: [EventLoopPromise<[[UInt8]]>] = []
-                        self.mutate { state, actions, now, _ in
-                            promises = state.takeFailed(failure, inbox: request.inbox, now: now, actions: &actions)
-                        }
-                        for promise in promises {
-                            promise.fail(failure)
-                        }
-                    }
+                    self.takeFinished(request, generation: generation, result)
                 }
             case .completeFetch(let promise, let frames):
                 promise.succeed(frames)

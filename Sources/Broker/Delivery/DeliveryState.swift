@@ -265,6 +265,26 @@ struct DeliveryState: Sendable {
         actions.append(.take(TakeRequest(inbox: agent, retries: retries, limit: demand, now: wallNow), generation: inbox.generation))
     }
 
+    /// A take to run right behind a send to `agent`, in the same store round trip, when the
+    /// inbox has demand and no take in flight: the new message then reaches its consumer with
+    /// the send's answer instead of one round trip later. The generation given back is the one
+    /// the inbox will have once that send is noted as stored.
+    mutating func takeAlongsideSend(to agent: String, wallNow: Int64) -> (TakeRequest, UInt64)? {
+        guard var inbox = self.inboxes[agent], !inbox.taking else { return nil }
+        let demand = min(inbox.demand, self.limits.maxTake)
+        guard demand > 0 else { return nil }
+        var retries: [Priority: [EntryID]] = [:]
+        for priority in Priority.deliveryOrder {
+            let list = inbox.retries[priority.deliveryRank]
+            if !list.isEmpty {
+                retries[priority] = list.prefix(demand).map(\.entryID)
+            }
+        }
+        inbox.taking = true
+        self.inboxes[agent] = inbox
+        return (TakeRequest(inbox: agent, retries: retries, limit: demand, now: wallNow), inbox.generation &+ 1)
+    }
+
     /// A take finished: hand the messages to waiting fetches, then to subscribers.
     mutating func taken(
         _ result: TakeResult,

@@ -24,6 +24,18 @@ public final class MemoryStore: MessageStore {
         self.run(on: loop) { $0.send(message, dedupWindow: Int64(dedupWindowMilliseconds)) }
     }
 
+    public func send(
+        _ message: NewMessage,
+        dedupWindowMilliseconds: Int,
+        thenTake take: TakeRequest,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)> {
+        self.run(on: loop) { state in
+            let outcome = state.send(message, dedupWindow: Int64(dedupWindowMilliseconds))
+            return (outcome, .success(state.take(take)))
+        }
+    }
+
     public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
         self.run(on: loop) { $0.take(request) }
     }

@@ -18,6 +18,15 @@ public protocol MessageStore: RecordStore {
     /// Stores a message, or detects a duplicate `message_id`.
     func send(_ message: NewMessage, dedupWindowMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<SendOutcome>
 
+    /// Stores a message and then runs `take`, in one round trip (the take sees the message).
+    /// The take's result is nil when there was no take, or it failed on its own.
+    func send(
+        _ message: NewMessage,
+        dedupWindowMilliseconds: Int,
+        thenTake take: TakeRequest,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)>
+
     /// Marks up to `limit` messages of an inbox as delivered, in priority order, retries first
     /// within each priority. Expired messages met on the way are removed and counted.
     func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult>

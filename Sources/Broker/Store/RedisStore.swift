@@ -37,6 +37,47 @@ public final class RedisStore: MessageStore, RecordStore {
         dedupWindowMilliseconds: Int,
         on loop: any EventLoop
     ) -> EventLoopFuture<SendOutcome> {
+        let tail = self.sendTail(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
+        return self.run(RedisScripts.send, tail, on: loop).flatMapThrowing(Self.decodeSend)
+    }
+
+    public func send(
+        _ message: NewMessage,
+        dedupWindowMilliseconds: Int,
+        thenTake take: TakeRequest,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)> {
+        let sendTail = self.sendTail(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
+        let takeTail = self.takeTail(take)
+        let shas = self.shas.withLockedValue { ($0[RedisScripts.send.name], $0[RedisScripts.take.name]) }
+        guard let sendSHA = shas.0, let takeSHA = shas.1 else {
+            // Scripts not loaded yet (first use): two ordinary calls, still in submission order.
+            let sent = self.run(RedisScripts.send, sendTail, on: loop).flatMapThrowing(Self.decodeSend)
+            let taken = self.run(RedisScripts.take, takeTail, on: loop).flatMapThrowing(Self.decodeTake)
+            return sent.flatMap { outcome in
+                taken.map { (outcome, .success($0)) }.recover { (outcome, .failure($0)) }
+            }
+        }
+        let commands = [Self.evalSHA(sendSHA, sendTail), Self.evalSHA(takeSHA, takeTail)]
+        return self.call(commands, on: loop).flatMap { replies in
+            if replies[0].isNoScriptError || replies[1].isNoScriptError {
+                // Redis lost its scripts: forget them and go the slow way once.
+                self.shas.withLockedValue { $0.removeAll() }
+                return self.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, thenTake: take, on: loop)
+            }
+            let taken = Result<TakeResult, any Error> {
+                try Self.decodeTake(try Self.checkedReply(replies[1], RedisScripts.take.name))
+            }
+            do {
+                let outcome = try Self.decodeSend(try Self.checkedReply(replies[0], RedisScripts.send.name))
+                return loop.makeSucceededFuture((outcome, taken))
+            } catch {
+                return loop.makeFailedFuture(SendAlongsideTakeError(send: error, take: taken))
+            }
+        }
+    }
+
+    private func sendTail(_ message: NewMessage, dedupWindowMilliseconds: Int) -> RedisCommand {
         var tail = RedisCommand(capacity: message.body.count + 320)
         tail.append(6)
         tail.append(self.keys.stream(message.recipient, message.priority))
@@ -53,17 +94,23 @@ public final class RedisStore: MessageStore, RecordStore {
         tail.append(message.dueAt.map(String.init) ?? "")
         tail.append(message.recipient)
         tail.append(message.clientChosenID ? "1" : "0")
-        return self.run(RedisScripts.send, tail, on: loop).flatMapThrowing { reply in
-            switch reply.int {
-            case 0?: return .stored
-            case 1?: return .duplicate
-            case 2?: return .conflict
-            default: throw Self.unexpected("send", reply)
-            }
+        return tail
+    }
+
+    private static func decodeSend(_ reply: RedisReply) throws -> SendOutcome {
+        switch reply.int {
+        case 0?: return .stored
+        case 1?: return .duplicate
+        case 2?: return .conflict
+        default: throw Self.unexpected("send", reply)
         }
     }
 
     public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
+        self.run(RedisScripts.take, self.takeTail(request), on: loop).flatMapThrowing(Self.decodeTake)
+    }
+
+    private func takeTail(_ request: TakeRequest) -> RedisCommand {
         var tail = RedisCommand()
         tail.append(5)
         for key in self.keys.streams(request.inbox) { tail.append(key) }
@@ -74,9 +121,7 @@ public final class RedisStore: MessageStore, RecordStore {
             let ids = request.retries[priority] ?? []
             tail.append(ids.map(\.description).joined(separator: ","))
         }
-        return self.run(RedisScripts.take, tail, on: loop).flatMapThrowing { reply in
-            try Self.decodeTake(reply)
-        }
+        return tail
     }
 
     static func decodeTake(_ reply: RedisReply) throws -> TakeResult {
@@ -277,11 +322,7 @@ public final class RedisStore: MessageStore, RecordStore {
     /// trip). `tail` is what follows the script: the key count, the keys, the arguments.
     private func run(_ script: RedisScripts.Script, _ tail: RedisCommand, on loop: any EventLoop) -> EventLoopFuture<RedisReply> {
         if let sha = self.shas.withLockedValue({ $0[script.name] }) {
-            var command = RedisCommand(capacity: tail.encodedArguments.count + 64)
-            command.append("EVALSHA")
-            command.append(sha)
-            command.append(contentsOf: tail)
-            return self.call([command], on: loop).flatMap { replies in
+            return self.call([Self.evalSHA(sha, tail)], on: loop).flatMap { replies in
                 let reply = replies[0]
                 guard reply.isNoScriptError else { return Self.checked(reply, script.name, on: loop) }
                 // Redis lost its script cache (restart): run by source and learn the SHA1 again.
@@ -299,6 +340,21 @@ public final class RedisStore: MessageStore, RecordStore {
             }
             return Self.checked(replies[0], script.name, on: loop)
         }
+    }
+
+    private static func evalSHA(_ sha: String, _ tail: RedisCommand) -> RedisCommand {
+        var command = RedisCommand(capacity: tail.encodedArguments.count + 64)
+        command.append("EVALSHA")
+        command.append(sha)
+        command.append(contentsOf: tail)
+        return command
+    }
+
+    private static func checkedReply(_ reply: RedisReply, _ name: String) throws -> RedisReply {
+        if let message = reply.errorMessage {
+            throw AgentdError.internal(cause: RedisStoreError(message: "script \(name): \(message)"))
+        }
+        return reply
     }
 
     private static func checked(_ reply: RedisReply, _ name: String, on loop: any EventLoop) -> EventLoopFuture<RedisReply> {
@@ -329,6 +385,13 @@ public final class RedisStore: MessageStore, RecordStore {
     private static func unexpected(_ operation: String, _ reply: RedisReply) -> AgentdError {
         .internal(cause: RedisStoreError(message: "\(operation): unexpected reply \(reply.kindDescription)"))
     }
+}
+
+/// The send of a send-and-take failed on its own; the take's result still has to reach the
+/// delivery engine.
+struct SendAlongsideTakeError: Error, @unchecked Sendable {  // @unchecked: `take` holds `any Error`, all Sendable here
+    let send: any Error
+    let take: Result<TakeResult, any Error>
 }
 
 /// A reply the store did not expect; logged, sent as `internal`.
