@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of agentd on this machine:
 #   1. installs what is missing (scripts/install-deps.sh),
-#   2. builds the package and its tests (debug),
+#   2. checks the code rules (scripts/validate.sh), builds the package and its tests (debug),
 #   3. `swift test`: unit tests (no Redis needed) plus the Redis-backed ones, against a private
 #      redis-server started by scripts/with-redis.sh,
 #   4. the end-to-end suite (scripts/integration): the real agentd binary and a real
@@ -11,6 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+
+echo "== code rules (scripts/validate.sh)"
+scripts/validate.sh
 
 echo "== build"
 swift build --build-tests
