@@ -205,6 +205,11 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
 
     // MARK: For the sweeper
 
+    /// Registered agents now.
+    var count: Int {
+        self.queue.sync { self.agents.count }
+    }
+
     /// Marks agents silent for longer than the heartbeat timeout offline; returns them and the
     /// earliest moment another agent could time out. One pass over the agents: O(n).
     func sweep(now: Int64) -> (offline: [String], nextDeadline: Int64?) {

@@ -61,7 +61,19 @@ final class HeartbeatSweeper: @unchecked Sendable {  // @unchecked: mutable stat
         self.wakeAt = nil
         self.pending = nil
         let started = self.now()
+        let clock = ContinuousClock.now
         let (offline, next) = self.registry.sweep(now: started)
+        // The pass's cost, for docs/scaling.md and the bench (`debug` level: one line per pass).
+        let elapsed = ContinuousClock.now - clock
+        let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        self.logger.debug(
+            "sweep pass",
+            metadata: [
+                "agentd.sweep.agents": "\(self.registry.count)",
+                "agentd.sweep.offline": "\(offline.count)",
+                "agentd.sweep.us": "\(micros)",
+            ]
+        )
         if !offline.isEmpty {
             self.logger.info("agents went offline", metadata: ["agentd.agents": "\(offline.prefix(20))", "agentd.count": "\(offline.count)"])
         }
