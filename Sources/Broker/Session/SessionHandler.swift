@@ -21,7 +21,8 @@ final class SessionHandler: ChannelDuplexHandler {
     private let broker: Broker
     private let maxInFlight: Int
     private var session: Session?
-    private var pending: [Slot] = []
+    /// A ring buffer: replies leave from the front without moving the rest.
+    private var pending = CircularBuffer<Slot>(initialCapacity: 16)
     /// Sequence number of `pending[0]`.
     private var firstSequence = 0
     private var readWanted = false
@@ -91,7 +92,8 @@ final class SessionHandler: ChannelDuplexHandler {
         // Drain, or the client shut its sending side (`printf … | nc`): no more requests will
         // come, so finish what is in flight and close after the last reply.
         self.closing = true
-        if let last = self.pending.indices.last {
+        if !self.pending.isEmpty {
+            let last = self.pending.index(before: self.pending.endIndex)
             self.pending[last].closeAfter = true
         } else {
             context.close(promise: nil)
@@ -123,10 +125,10 @@ final class SessionHandler: ChannelDuplexHandler {
     private func complete(_ sequence: Int, _ bytes: [UInt8], context: ChannelHandlerContext) {
         let index = sequence - self.firstSequence
         guard index >= 0, index < self.pending.count else { return }
-        self.pending[index].bytes = bytes
+        self.pending[self.pending.index(self.pending.startIndex, offsetBy: index)].bytes = bytes
         var wrote = false
         while let first = self.pending.first, let reply = first.bytes {
-            self.pending.removeFirst()
+            _ = self.pending.removeFirst()
             self.firstSequence += 1
             var buffer = context.channel.allocator.buffer(capacity: reply.count + 1)
             buffer.writeBytes(reply)
@@ -138,7 +140,7 @@ final class SessionHandler: ChannelDuplexHandler {
                 written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
                 context.writeAndFlush(NIOAny(buffer), promise: written)
                 first.afterWrite?()
-                self.pending.removeAll()
+                self.pending.removeAll(keepingCapacity: false)
                 return
             }
             context.write(NIOAny(buffer), promise: nil)
