@@ -6,32 +6,43 @@
 #   - runs the baselines: redis-benchmark XADD (c50, P16, 200-byte value) and
 #     scripts/bench/redis_cycle.c (XADD → XREADGROUP COUNT 100 → XACK, pipelined and not;
 #     XADD and XADD→blocked-XREADGROUP latency at 1000/s),
-#   - runs agentd-bench's scenarios, and prints each agentd figure beside its baseline.
-# Usage: scripts/bench.sh [--quick] [--no-build]
-#   --quick     tiny counts: a smoke test of the whole pipeline in a few seconds
-#   --no-build  use the binaries already in .build-release-bench
+#   - runs agentd-bench's scenarios, and prints each agentd figure beside its baseline,
+#   - measures the heartbeat sweeper: registers 10k and 100k agents (agentd-bench agents) on a
+#     debug-logging agentd with a 1 s heartbeat interval and reads each pass's cost from its log.
+# Usage: scripts/bench.sh [--quick] [--no-build] [--only sweep]
+#   --quick       tiny counts: a smoke test of the whole pipeline in a few seconds
+#   --no-build    use the binaries already in .build-release-bench
+#   --only sweep  run only the sweeper step (no baselines, no other scenarios)
 # Every step is bounded (timeout); Ctrl-C stops only what this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
 build=1
-for arg in "$@"; do
-    case "$arg" in
+only=""
+while [ $# -gt 0 ]; do
+    case "$1" in
         --quick) quick=1 ;;
         --no-build) build=0 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-        *) echo "bench.sh: unknown option $arg" >&2; exit 2 ;;
+        --only)
+            [ "${2:-}" = sweep ] || { echo "bench.sh: --only takes: sweep" >&2; exit 2; }
+            only=sweep; shift ;;
+        --only=sweep) only=sweep ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
+    shift
 done
 
 scratch=.build-release-bench
 if [ "$quick" = 1 ]; then
     n_rb=20000; n_send=5000; n_cycle=5000; n_unpiped=2000; n_lat=500; n_conn=200; n_fan=2000; n_assign=500
+    n_sweep=(1000 5000)
     step_timeout=60
 else
     n_rb=500000; n_send=200000; n_cycle=200000; n_unpiped=50000; n_lat=10000; n_conn=10000; n_fan=100000
-    n_assign=20000; step_timeout=180
+    n_assign=20000; n_sweep=(10000 100000)
+    step_timeout=180
 fi
 # Load shape (see docs/performance.md for how these were chosen on 2 cores).
 producers=4; consumers=4; depth=64; size=200
@@ -62,7 +73,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo; echo "bench.sh: interrupted"; exit 130' INT TERM
 
-cc -O2 -o "$workdir/redis_cycle" scripts/bench/redis_cycle.c $(pkg-config --cflags --libs hiredis) -lpthread
+if [ -z "$only" ]; then
+    cc -O2 -o "$workdir/redis_cycle" scripts/bench/redis_cycle.c $(pkg-config --cflags --libs hiredis) -lpthread
+fi
 
 # 10 000 idle connections need as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -87,10 +100,13 @@ results="$workdir/results.jsonl"
 : > "$results"
 
 # Starts a fresh agentd on an empty Redis; sets agentd_pid and listen.
+# Usage: start_agentd [LOG_LEVEL [VAR=VALUE...]] (default level warning; variables for agentd).
 start_agentd() {
+    local level="${1:-warning}"
+    [ $# -gt 0 ] && shift
     stop_agentd
     redis-cli -p "$redis_port" flushall >/dev/null
-    "$bin/agentd" --listen 127.0.0.1:0 --redis "127.0.0.1:$redis_port" --backend redis --log-level warning \
+    env "$@" "$bin/agentd" --listen 127.0.0.1:0 --redis "127.0.0.1:$redis_port" --backend redis --log-level "$level" \
         2>"$workdir/agentd.log" &
     agentd_pid=$!
     listen=""
@@ -116,6 +132,34 @@ step() {
     grep '^{' "$workdir/step.out" >> "$results" || true
 }
 
+# The heartbeat sweeper's cost (issue 4) at N registered agents: a fresh agentd logging each
+# sweep pass (debug), heartbeat interval 1 s so the timeout is 3 s; `agentd-bench agents`
+# registers N agents (200 connections at a time, each closed after its register); they go
+# offline 3 s after their register, so the sweeper passes over all N. sweep_log.py waits
+# (at most 20 s) until the passes have marked all N offline, then takes the cost of the
+# passes over exactly N agents from the log, and agentd's VmRSS.
+sweep_step() {
+    local n="$1"
+    start_agentd debug AGENTD_HEARTBEAT_INTERVAL_MS=1000
+    step "agents: register $n (200 connections at a time)" "${bench[@]}" agents --server "$listen" --agents "$n" \
+        --concurrency 200 --pid "$agentd_pid" --timeout "$((step_timeout - 10))" --json
+    echo "-- sweep passes over $n agents (agentd debug log)"
+    timeout 60 python3 scripts/bench/sweep_log.py "$workdir/agentd.log" "$n" --wait 20 --pid "$agentd_pid" \
+        > "$workdir/sweep.out" 2>&1 || echo "   (sweep_log.py exited $?)"
+    sed 's/^/   /' "$workdir/sweep.out"
+    grep '^{' "$workdir/sweep.out" >> "$results" || true
+    stop_agentd
+}
+bench=("$bin/agentd-bench")
+
+if [ "$only" = sweep ]; then
+    echo "== heartbeat sweeper (release agentd, fresh per size)"
+    for n in "${n_sweep[@]}"; do sweep_step "$n"; done
+    echo
+    python3 scripts/bench/report.py "$results" "$n_conn" --only sweep
+    exit 0
+fi
+
 echo "== baselines (raw Redis)"
 value="$(head -c "$size" /dev/zero | tr '\0' x)"
 echo "-- redis-benchmark XADD c50 P16 ${size}-byte value"
@@ -133,7 +177,6 @@ step "raw latency at 1000/s (C, hiredis)" "$workdir/redis_cycle" latency -p "$re
     -s "$size" -t "$step_timeout"
 
 echo "== agentd (release, fresh per scenario)"
-bench=("$bin/agentd-bench")
 common=(--size "$size" --timeout "$((step_timeout - 10))" --json)
 start_agentd
 step "send" "${bench[@]}" send --server "$listen" --messages "$n_send" --producers "$producers" \
@@ -155,6 +198,8 @@ step "fanout to 10 agents" "${bench[@]}" fanout --server "$listen" --messages "$
 start_agentd
 step "assign" "${bench[@]}" assign --server "$listen" --messages "$n_assign" --consumers "$consumers" \
     --pipeline "$depth" "${common[@]}"
+echo "== heartbeat sweeper (release agentd, fresh per size)"
+for n in "${n_sweep[@]}"; do sweep_step "$n"; done
 stop_agentd
 
 echo

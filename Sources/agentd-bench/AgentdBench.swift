@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 
 enum Scenario: String, CaseIterable, ExpressibleByArgument {
-    case send, cycle, fetch, latency, fanout, connections, assign
+    case send, cycle, fetch, latency, fanout, connections, assign, agents
 }
 
 /// Load generator for agentd (issue 4, docs/performance.md): raw NIO connections,
@@ -43,10 +43,13 @@ struct AgentdBench: AsyncParsableCommand {
     @Option(help: "Idle connections to open (connections).")
     var connections = 10_000
 
-    @Option(help: "Distinct agent ids over those connections (connections; default one per connection).")
+    @Option(help: "Distinct agent ids over those connections (connections; default one per connection); agents to register (agents, default 10000).")
     var agents: Int?
 
-    @Option(help: "agentd's process id, to read its RSS (connections).")
+    @Option(help: "Connections open at once while registering (agents).")
+    var concurrency = 200
+
+    @Option(help: "agentd's process id, to read its RSS (connections, agents).")
     var pid: Int?
 
     @Option(help: "Subscription prefetch of push consumers (cycle, latency).")
@@ -64,10 +67,11 @@ struct AgentdBench: AsyncParsableCommand {
     func validate() throws {
         for (name, value) in [("producers", producers), ("consumers", consumers), ("pipeline", pipeline),
                               ("rate", rate), ("connections", connections), ("threads", threads), ("timeout", timeout),
-                              ("prefetch", prefetch)] where value < 1 {
+                              ("prefetch", prefetch), ("concurrency", concurrency)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1")
         }
         if let messages, messages < 1 { throw ValidationError("--messages must be at least 1") }
+        if let agents, agents < 1 { throw ValidationError("--agents must be at least 1") }
         if size < 0 { throw ValidationError("--size must not be negative") }
         guard HostAndPort(server) != nil else { throw ValidationError("--server must be HOST:PORT") }
     }
@@ -127,6 +131,7 @@ extension Scenario {
         case .fanout: try await FanoutScenario.run(bench)
         case .connections: try await ConnectionsScenario.run(bench)
         case .assign: try await AssignScenario.run(bench)
+        case .agents: try await AgentsScenario.run(bench)
         }
     }
 }

@@ -21,6 +21,9 @@ class BenchAgent: ConnectionRole, @unchecked Sendable {
     private var readyDone = false
     /// A `register` frame sent after hello (set before connecting), for the registry scenarios.
     var registration: ByteBuffer?
+    /// Set (on the connection's loop) before this side closes the connection on purpose,
+    /// so the close is not counted as an error.
+    var closingByClient = false
 
     init(agentID: String, run: RunState, subscribePrefetch: Int?, loop: any EventLoop) {
         self.agentID = agentID
@@ -75,7 +78,7 @@ class BenchAgent: ConnectionRole, @unchecked Sendable {
     func inactive(_ connection: LineConnection) {
         self.connection = nil
         completeReady(ok: false, "\(agentID): connection closed during setup")
-        if !run.isFinished { run.recordError("\(agentID): connection closed by the server") }
+        if !run.isFinished, !closingByClient { run.recordError("\(agentID): connection closed by the server") }
     }
 
     private func completeReady(ok: Bool, _ why: String) {

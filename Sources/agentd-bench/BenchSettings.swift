@@ -10,12 +10,14 @@ struct BenchSettings: Sendable {
     var agents: Int?
     var pid: Int?
     var prefetch: Int
+    var concurrency: Int
 }
 
 extension AgentdBench {
     var settings: BenchSettings {
         BenchSettings(
             messages: messages, producers: producers, consumers: consumers, pipeline: pipeline, size: size,
-            rate: rate, connections: connections, agents: agents, pid: pid, prefetch: prefetch)
+            rate: rate, connections: connections, agents: agents, pid: pid, prefetch: prefetch,
+            concurrency: concurrency)
     }
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Prints scripts/bench.sh's final table from the JSON lines of one run.
 
-usage: report.py RESULTS.jsonl CONNECTIONS
+usage: report.py RESULTS.jsonl CONNECTIONS [--only sweep]
 Each agentd figure sits beside its raw-Redis baseline with the ratio and the target of
 issue 4 (send and cycle >= 50 % of the baseline; latency p50 <= 3x and p99 <= 4x the raw
-XADD -> blocked XREADGROUP figures; 10 000 idle connections under 300 MiB RSS).
+XADD -> blocked XREADGROUP figures; 10 000 idle connections under 300 MiB RSS). Then the
+heartbeat sweeper's cost per pass at each registry size (`sweep_N` rows of sweep_log.py,
+`agents` rows of agentd-bench), no baseline, and whether its cost per agent stays flat.
 """
 import json
 import sys
@@ -20,14 +22,28 @@ def load(path):
                     row = json.loads(line)
                 except ValueError:
                     continue
-                runs[row.get("scenario")] = row
+                name = row.get("scenario")
+                # One `agents` run per registry size: keep them apart.
+                if name == "agents" and isinstance(row.get("agents"), (int, float)):
+                    name = f"agents_{int(row['agents'])}"
+                runs[name] = row
     return runs
 
 
 def main():
-    runs = load(sys.argv[1])
-    connections = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    args = sys.argv[1:]
+    only = None
+    if "--only" in args:
+        i = args.index("--only"); only = args[i + 1]; del args[i:i + 2]
+    runs = load(args[0])
+    connections = int(args[1]) if len(args) > 1 else 10000
     rows = []
+    if only == "sweep":
+        notes = sweep_rows(runs, rows)
+        print_table(rows)
+        for note in notes:
+            print(note)
+        return
 
     def get(scenario, field):
         value = runs.get(scenario, {}).get(field)
@@ -83,6 +99,13 @@ def main():
         else:
             rows.append((label, run.get("note", "not run"), "-", "-", "-", "-"))
 
+    notes = sweep_rows(runs, rows)
+    print_table(rows)
+    for note in notes:
+        print(note)
+
+
+def print_table(rows):
     header = ("scenario", "agentd", "baseline", "ratio", "target", "met?")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     line = lambda r: " | ".join(str(c).ljust(w) for c, w in zip(r, widths))
@@ -90,6 +113,51 @@ def main():
     print("-+-".join("-" * w for w in widths))
     for r in rows:
         print(line(r))
+
+
+def size_label(n):
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def sweep_rows(runs, rows):
+    """Rows `sweep pass, Nk agents` (median µs per pass over exactly N agents) and the
+    registrations/s of each size; returns the lines to print under the table."""
+    sizes = sorted({int(r["agents"]) for name, r in runs.items()
+                    if name.startswith("sweep_") and isinstance(r.get("agents"), int)})
+    notes = []
+    per_agent = []
+    for n in sizes:
+        sweep = runs.get(f"sweep_{n}", {})
+        reg = runs.get(f"agents_{n}", {})
+        label = size_label(n)
+        median = sweep.get("median_us")
+        if median is not None:
+            per = median / n
+            per_agent.append((n, per))
+            figure = f"{median / 1000:.1f} ms ({per:.2f} us/agent)" if median >= 100 else \
+                f"{median:.0f} us ({per:.3f} us/agent)"
+            met = "-" if sweep.get("complete") else "- (incomplete)"
+        else:
+            figure, met = "n/a (no pass over all agents logged)", "-"
+        rows.append((f"sweep pass, {label} agents", figure, "-", "-", "-", met))
+        rate = reg.get("rate")
+        rows.append((f"register {label} agents", fmt(rate, "/s") if rate else "n/a", "-", "-", "-",
+                     "-" if reg.get("complete", False) else "- (incomplete)"))
+        if median is not None:
+            rss = sweep.get("rss_mib")
+            notes.append(
+                f"sweeper, {n} agents: {sweep.get('passes')} passes over all {n} "
+                f"(of {sweep.get('passes_total')}): median {median:,.0f} us, max {sweep.get('max_us', 0):,.0f} us, "
+                f"{per:.3f} us/agent; agentd RSS {rss if rss is not None else 'n/a'} MiB with them registered; "
+                f"registered at {fmt(rate, '/s') if rate else 'n/a'}")
+    if len(per_agent) >= 2:
+        (n0, p0), (n1, p1) = per_agent[0], per_agent[-1]
+        growth = p1 / p0 if p0 else float("inf")
+        verdict = ("flat: a pass is linear (or better) in the number of agents" if growth <= 1.5 else
+                   "NOT flat: a pass costs more per agent in a larger registry (worse than linear)")
+        notes.append(f"sweeper cost per agent {size_label(n0)} -> {size_label(n1)}: "
+                     f"{p0:.3f} -> {p1:.3f} us/agent (x{growth:.2f}), {verdict}")
+    return notes
 
 
 def fmt(value, unit):
