@@ -50,7 +50,12 @@ public final class Broker: Sendable {
             logger: logger,
             now: WallClock.nowMilliseconds
         )
-        self.sweeper = HeartbeatSweeper(registry: self.registry, now: WallClock.nowMilliseconds, logger: logger)
+        self.sweeper = HeartbeatSweeper(
+            registry: self.registry,
+            heartbeatTimeoutMilliseconds: configuration.heartbeatTimeoutMilliseconds,
+            now: WallClock.nowMilliseconds,
+            logger: logger
+        )
         let sweeper = self.sweeper
         self.registry.connect(delegate: self.coordinator, wakeSweeper: { sweeper.wake(at: $0) })
         self.coordinator.connect { [weak self] request, sender in

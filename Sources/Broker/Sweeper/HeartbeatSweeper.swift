@@ -16,11 +16,18 @@ final class HeartbeatSweeper: @unchecked Sendable {  // @unchecked: mutable stat
     private var wakeAt: Int64?
     private var pending: DispatchWorkItem?
     private var stopped = false
+    private var lastPass: Int64 = .min
+    /// Passes are at least this far apart. Agents time out one after another; without a floor
+    /// each pass would catch one or two of them and find the next deadline already due, so n
+    /// agents would cost n passes of O(n) each. With it, silence is noticed at most this late:
+    /// 1/20 of the timeout, between 50 ms and 1 s.
+    let minimumInterval: Int64
 
-    init(registry: AgentRegistry, now: @escaping @Sendable () -> Int64, logger: Logger) {
+    init(registry: AgentRegistry, heartbeatTimeoutMilliseconds: Int, now: @escaping @Sendable () -> Int64, logger: Logger) {
         self.registry = registry
         self.now = now
         self.logger = logger
+        self.minimumInterval = min(1_000, max(50, Int64(heartbeatTimeoutMilliseconds) / 20))
     }
 
     /// Makes sure a pass runs no later than `deadline` (epoch ms).
@@ -44,8 +51,10 @@ final class HeartbeatSweeper: @unchecked Sendable {  // @unchecked: mutable stat
         }
     }
 
-    private func schedule(_ deadline: Int64) {
+    private func schedule(_ requested: Int64) {
         dispatchPrecondition(condition: .onQueue(self.queue))
+        let deadline = max(requested, self.lastPass &+ self.minimumInterval)
+        if let current = self.wakeAt, current <= deadline, self.pending != nil { return }
         self.pending?.cancel()
         self.wakeAt = deadline
         let item = DispatchWorkItem { [weak self] in self?.run() }
@@ -61,6 +70,7 @@ final class HeartbeatSweeper: @unchecked Sendable {  // @unchecked: mutable stat
         self.wakeAt = nil
         self.pending = nil
         let started = self.now()
+        self.lastPass = started
         let clock = ContinuousClock.now
         let (offline, next) = self.registry.sweep(now: started)
         // The pass's cost, for docs/scaling.md and the bench (`debug` level: one line per pass).
