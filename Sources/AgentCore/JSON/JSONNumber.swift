@@ -31,12 +31,8 @@ public struct JSONNumber: Sendable, Equatable, Hashable, CustomStringConvertible
     /// Validates that `literal` is exactly one RFC 8259 number (no surrounding
     /// whitespace, no `+`, no leading zeros, no `.5` or `1.`); nil otherwise.
     public init?(literal: String) {
-        var copy = literal
-        let valid = copy.withUTF8 { buffer -> Bool in
-            guard let end = try? JSONNumber.scan(buffer, from: 0) else { return false }
-            return end == buffer.count
-        }
-        guard valid else { return nil }
+        let bytes = Array(literal.utf8)
+        guard let end = try? JSONNumber.scan(bytes, from: 0), end == bytes.count else { return nil }
         self.text = literal
     }
 
@@ -93,7 +89,7 @@ public struct JSONNumber: Sendable, Equatable, Hashable, CustomStringConvertible
     /// index just past it. Shared by the parser and `init?(literal:)` so both
     /// accept exactly the same language.
     @inline(__always)
-    static func scan(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) throws(JSONParseError) -> Int {
+    static func scan(_ buffer: [UInt8], from start: Int) throws(JSONParseError) -> Int {
         let count = buffer.count
         var i = start
         if i < count, buffer[i] == UInt8(ascii: "-") { i += 1 }

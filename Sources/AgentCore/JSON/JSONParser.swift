@@ -10,53 +10,28 @@ public struct JSONParser {
 
     /// Parses exactly one JSON value, optionally surrounded by whitespace.
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
-        let result = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) -> JSONValue in
-                var parser = JSONScanner(buffer: buffer, maximumDepth: maximumDepth)
-                return try parser.parseDocument()
-            }
-        }
-        return try result.get()
+        var parser = JSONScanner(bytes: bytes, maximumDepth: maximumDepth)
+        return try parser.parseDocument()
     }
 
     /// Parses exactly one JSON value from the string's UTF-8.
     public static func parse(_ string: String, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
-        var string = string
-        let result = string.withUTF8 { buffer in
-            Result { () throws(JSONParseError) -> JSONValue in
-                var parser = JSONScanner(buffer: buffer, maximumDepth: maximumDepth)
-                return try parser.parseDocument()
-            }
-        }
-        return try result.get()
-    }
-
-    /// Parses exactly one JSON value from bytes the caller keeps alive for the
-    /// duration of the call (e.g. a NIO `ByteBuffer`'s readable bytes), without copying.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
-        // Scoped rebinding: reading bytes as UInt8 without changing the caller's binding.
-        let result = bytes.withMemoryRebound(to: UInt8.self) { buffer in
-            Result { () throws(JSONParseError) -> JSONValue in
-                var parser = JSONScanner(buffer: buffer, maximumDepth: maximumDepth)
-                return try parser.parseDocument()
-            }
-        }
-        return try result.get()
+        try parse(Array(string.utf8), maximumDepth: maximumDepth)
     }
 }
 
-/// The parsing state over one input buffer.
+/// The parsing state over one input array, read by index (bounds-checked, no unsafe pointers).
 private struct JSONScanner {
-    let buffer: UnsafeBufferPointer<UInt8>
-    let count: Int
+    let buffer: [UInt8]
+    // The array's own count, so the optimizer can drop bounds checks that `index < count` already did.
+    var count: Int { buffer.count }
     let maximumDepth: Int
     var index = 0
     // Reused for every string that contains escapes, so escapes cost no allocation per string.
     var scratch: [UInt8] = []
 
-    init(buffer: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
-        self.buffer = buffer
-        self.count = buffer.count
+    init(bytes: [UInt8], maximumDepth: Int) {
+        self.buffer = bytes
         self.maximumDepth = maximumDepth
     }
 
@@ -110,7 +85,7 @@ private struct JSONScanner {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let start = index
                 index = try JSONNumber.scan(buffer, from: start)
-                let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+                let text = String(decoding: buffer[start..<index], as: UTF8.self)
                 value = .number(JSONNumber(validatedText: text))
             case UInt8(ascii: "t"):
                 try expectLiteral("true")
@@ -234,21 +209,21 @@ private struct JSONScanner {
         skipWhitespace()
     }
 
-    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+    mutating func expectLiteral(_ literal: String) throws(JSONParseError) {
         let start = index
-        let length = literal.utf8CodeUnitCount
-        let pointer = literal.utf8Start
-        for offset in 0..<length {
-            guard start + offset < count else {
-                index = start + offset
+        var position = start
+        for expected in literal.utf8 {
+            guard position < count else {
+                index = position
                 throw endOfInput()
             }
-            if buffer[start + offset] != pointer[offset] {
-                index = start + offset
+            if buffer[position] != expected {
+                index = position
                 throw unexpectedCharacter(expecting: "'\(literal)'")
             }
+            position += 1
         }
-        index = start + length
+        index = position
     }
 
     /// Parses a string starting at the opening quote; leaves `index` after the closing quote.
@@ -260,7 +235,7 @@ private struct JSONScanner {
         while index < count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
-                let string = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+                let string = String(decoding: buffer[start..<index], as: UTF8.self)
                 index += 1
                 return string
             } else if byte == UInt8(ascii: "\\") {
@@ -283,12 +258,12 @@ private struct JSONScanner {
         while index < count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
-                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index]))
+                scratch.append(contentsOf: buffer[runStart..<index])
                 index += 1
                 // Every byte was validated (or produced by our own encoder), so decoding never repairs.
                 return String(decoding: scratch, as: UTF8.self)
             } else if byte == UInt8(ascii: "\\") {
-                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index]))
+                scratch.append(contentsOf: buffer[runStart..<index])
                 try decodeEscape()
                 runStart = index
             } else if byte < 0x20 {
@@ -434,7 +409,7 @@ private struct JSONScanner {
         if byte >= 0x80 {
             do {
                 let length = try utf8SequenceLength()
-                shown = "'" + String(decoding: UnsafeBufferPointer(rebasing: buffer[index..<index + length]), as: UTF8.self) + "'"
+                shown = "'" + String(decoding: buffer[index..<index + length], as: UTF8.self) + "'"
             } catch {
                 return error
             }

@@ -12,9 +12,9 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Appends raw ASCII already in JSON form, e.g. `"{\"ok\":true"`.
-    public mutating func writeRaw(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    /// Appends text already in JSON form, unchanged, e.g. the literal `"{\"ok\":true"`.
+    public mutating func writeRaw(_ s: String) {
+        bytes.append(contentsOf: s.utf8)
     }
 
     /// Appends bytes that are already JSON, unchanged.
@@ -27,11 +27,7 @@ public struct JSONWriter: Sendable {
     /// (including non-ASCII) is copied as UTF-8.
     public mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        let done: Void? = s.utf8.withContiguousStorageIfAvailable { appendEscaped($0) }
-        if done == nil {
-            // Bridged strings without contiguous UTF-8; not the hot path.
-            Array(s.utf8).withUnsafeBufferPointer { appendEscaped($0) }
-        }
+        appendEscaped(s.utf8)
         bytes.append(UInt8(ascii: "\""))
     }
 
@@ -112,36 +108,74 @@ public struct JSONWriter: Sendable {
             bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
             return
         }
-        // Digits come out least significant first; fill a 20-byte scratch
-        // (UInt64.max has 20 digits) from the end to avoid a String.
+        // Digits come out least significant first: append them, then reverse
+        // the appended range in place (no String, no scratch buffer).
         var remaining = value
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
-            var start = 20
-            while remaining != 0 {
-                start -= 1
-                let (quotient, digit) = remaining.quotientAndRemainder(dividingBy: 10)
-                scratch[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: digit)
-                remaining = quotient
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[start..<20]))
+        var low = bytes.count
+        while remaining != 0 {
+            let (quotient, digit) = remaining.quotientAndRemainder(dividingBy: 10)
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: digit))
+            remaining = quotient
+        }
+        var high = bytes.count - 1
+        while low < high {
+            bytes.swapAt(low, high)
+            low += 1
+            high -= 1
         }
     }
 
-    private mutating func appendEscaped(_ source: UnsafeBufferPointer<UInt8>) {
-        // Copy unescaped runs in bulk; most strings have no escapes at all.
-        var runStart = 0
-        for index in 0..<source.count {
+    private mutating func appendEscaped(_ source: String.UTF8View) {
+        if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+            // A bounds-checked span over the string's own UTF-8: about twice
+            // as fast to scan as the generic iterator.
+            let span = source.span
+            var runStart = 0
+            for index in span.indices where Self.isEscaped(span[index]) {
+                appendRun(span.extracting(runStart..<index))
+                appendEscape(for: span[index])
+                runStart = index + 1
+            }
+            if runStart == 0 {
+                // Most strings need no escape at all: one bulk copy.
+                bytes.append(contentsOf: source)
+            } else {
+                appendRun(span.extracting(runStart...))
+            }
+            return
+        }
+        // Older Apple OSes: copy unescaped runs in bulk between the escapes.
+        var runStart = source.startIndex
+        var index = runStart
+        while index != source.endIndex {
             let byte = source[index]
-            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { continue }
-            if runStart < index {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
+            if !Self.isEscaped(byte) {
+                source.formIndex(after: &index)
+                continue
+            }
+            if runStart != index {
+                bytes.append(contentsOf: source[runStart..<index])
             }
             appendEscape(for: byte)
-            runStart = index + 1
+            source.formIndex(after: &index)
+            runStart = index
         }
-        if runStart < source.count {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart...]))
+        if runStart != source.endIndex {
+            bytes.append(contentsOf: source[runStart...])
         }
+    }
+
+    @available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *)
+    private mutating func appendRun(_ run: Span<UInt8>) {
+        guard !run.isEmpty else { return }
+        bytes.append(addingCapacity: run.count) { output in
+            for index in run.indices { output.append(run[index]) }
+        }
+    }
+
+    @inline(__always)
+    private static func isEscaped(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     private mutating func appendEscape(for byte: UInt8) {
