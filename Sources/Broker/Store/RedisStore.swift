@@ -12,11 +12,11 @@ public final class RedisStore: MessageStore, RecordStore {
     /// `"redis"`.
     public let backendName = "redis"
 
-    private let client: RedisClient
-    private let keys: RedisKeys
+    let client: RedisClient
+    let keys: RedisKeys
     /// SHA1s of loaded scripts by name; EVALSHA saves sending the source with every call.
-    private let shas = NIOLockedValueBox<[String: String]>([:])
-    private let mailboxes = LoopMailboxes()
+    let shas = NIOLockedValueBox<[String: String]>([:])
+    let mailboxes = LoopMailboxes()
 
     /// Creates a store for the configured Redis server (connects on first use).
     public init(configuration: AgentdConfiguration) {
@@ -284,107 +284,6 @@ public final class RedisStore: MessageStore, RecordStore {
         self.client.shutdown()
     }
 
-    // MARK: Records (registry and tasks): one hash per kind, JSON by id
-
-    public func saveRecord(_ kind: RecordKind, id: String, json: [UInt8], on loop: any EventLoop) -> EventLoopFuture<Void> {
-        var command = RedisCommand("HSET", self.keys.records(kind.rawValue), id)
-        command.append(json)
-        return self.call([command], on: loop).map { _ in () }
-    }
-
-    public func deleteRecord(_ kind: RecordKind, id: String, on loop: any EventLoop) -> EventLoopFuture<Void> {
-        self.call([RedisCommand("HDEL", self.keys.records(kind.rawValue), id)], on: loop).map { _ in () }
-    }
-
-    public func loadRecords(_ kind: RecordKind, on loop: any EventLoop) -> EventLoopFuture<[[UInt8]]> {
-        self.call([RedisCommand("HVALS", self.keys.records(kind.rawValue))], on: loop).map { replies in
-            (replies[0].array ?? []).compactMap(\.bytes)
-        }
-    }
-
-    // MARK: Plumbing
-
-    /// Runs a script with `keys` and `arguments` (for the less frequent scripts).
-    private func run(
-        _ script: RedisScripts.Script,
-        keys: [String],
-        arguments: [[UInt8]],
-        on loop: any EventLoop
-    ) -> EventLoopFuture<RedisReply> {
-        var tail = RedisCommand()
-        tail.append(keys.count)
-        for key in keys { tail.append(key) }
-        for argument in arguments { tail.append(argument) }
-        return self.run(script, tail, on: loop)
-    }
-
-    /// Runs a script by SHA1 when known, else by source (learning the SHA1 in the same round
-    /// trip). `tail` is what follows the script: the key count, the keys, the arguments.
-    private func run(_ script: RedisScripts.Script, _ tail: RedisCommand, on loop: any EventLoop) -> EventLoopFuture<RedisReply> {
-        if let sha = self.shas.withLockedValue({ $0[script.name] }) {
-            return self.call([Self.evalSHA(sha, tail)], on: loop).flatMap { replies in
-                let reply = replies[0]
-                guard reply.isNoScriptError else { return Self.checked(reply, script.name, on: loop) }
-                // Redis lost its script cache (restart): run by source and learn the SHA1 again.
-                self.shas.withLockedValue { _ = $0.removeValue(forKey: script.name) }
-                return self.run(script, tail, on: loop)
-            }
-        }
-        var command = RedisCommand()
-        command.append("EVAL")
-        command.append(script.source)
-        command.append(contentsOf: tail)
-        return self.call([command, .scriptLoad(script.source)], on: loop).flatMap { replies in
-            if let sha = replies[1].string, replies[1].errorMessage == nil {
-                self.shas.withLockedValue { $0[script.name] = sha }
-            }
-            return Self.checked(replies[0], script.name, on: loop)
-        }
-    }
-
-    private static func evalSHA(_ sha: String, _ tail: RedisCommand) -> RedisCommand {
-        var command = RedisCommand(capacity: tail.encodedArguments.count + 64)
-        command.append("EVALSHA")
-        command.append(sha)
-        command.append(contentsOf: tail)
-        return command
-    }
-
-    private static func checkedReply(_ reply: RedisReply, _ name: String) throws -> RedisReply {
-        if let message = reply.errorMessage {
-            throw AgentdError.internal(cause: RedisStoreError(message: "script \(name): \(message)"))
-        }
-        return reply
-    }
-
-    private static func checked(_ reply: RedisReply, _ name: String, on loop: any EventLoop) -> EventLoopFuture<RedisReply> {
-        if let message = reply.errorMessage {
-            return loop.makeFailedFuture(AgentdError.internal(cause: RedisStoreError(message: "script \(name): \(message)")))
-        }
-        return loop.makeSucceededFuture(reply)
-    }
-
-    /// Submits commands; a connection failure becomes `unavailable`. The answer reaches `loop`
-    /// through its mailbox, batched with the other answers of the same round trip.
-    private func call(_ commands: [RedisCommand], on loop: any EventLoop) -> EventLoopFuture<[RedisReply]> {
-        let promise = loop.makePromise(of: [RedisReply].self)
-        let mailbox = self.mailboxes.mailbox(for: loop)
-        self.client.submit(commands) { result in
-            mailbox.post {
-                switch result {
-                case .success(let replies):
-                    promise.succeed(replies)
-                case .failure(let error):
-                    promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
-                }
-            }
-        }
-        return promise.futureResult
-    }
-
-    private static func unexpected(_ operation: String, _ reply: RedisReply) -> AgentdError {
-        .internal(cause: RedisStoreError(message: "\(operation): unexpected reply \(reply.kindDescription)"))
-    }
 }
 
 /// The send of a send-and-take failed on its own; the take's result still has to reach the
