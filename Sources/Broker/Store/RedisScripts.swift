@@ -93,7 +93,12 @@ enum RedisScripts {
           end
           if need > 0 and redis.call('EXISTS', key) == 1 then
             while need > 0 do
-              local r = redis.call('XREADGROUP', 'GROUP', 'agentd', 'agentd', 'COUNT', need, 'STREAMS', key, '>')
+              local r = redis.pcall('XREADGROUP', 'GROUP', 'agentd', 'agentd', 'COUNT', need, 'STREAMS', key, '>')
+              if type(r) == 'table' and r.err then
+                -- The group is gone (Redis lost it); everything in the stream is unread.
+                redis.call('XGROUP', 'CREATE', key, 'agentd', '0', 'MKSTREAM')
+                r = redis.call('XREADGROUP', 'GROUP', 'agentd', 'agentd', 'COUNT', need, 'STREAMS', key, '>')
+              end
               if not r then break end
               local entries = r[1][2]
               if #entries == 0 then break end
