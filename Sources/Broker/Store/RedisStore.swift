@@ -7,7 +7,8 @@ import RedisStreams
 /// The durable store on Redis Streams, through the auto-pipelining `RedisClient`: commands from
 /// all sessions submitted around the same time share one round trip.
 ///
-/// Every multi-step operation is one Lua script (`RedisScripts`), so it is atomic in Redis.
+/// Every operation that must be atomic is one Lua script (`RedisScripts`). A send with a
+/// server-chosen id is not: its `XADD` is the only step that matters, the rest are counters.
 public final class RedisStore: MessageStore, RecordStore {
     /// `"redis"`.
     public let backendName = "redis"
