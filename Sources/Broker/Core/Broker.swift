@@ -199,56 +199,47 @@ public final class Broker: Sendable {
             let uptime = (NIODeadline.now() - self.startedAt).nanoseconds / 1_000_000_000
             let connections = self.connectionCount
             let backend = self.store.backendName
+            // Not on the hot path: built as JSON values, one table per part.
+            let parts: [(String, JSONObject)] = [
+                ("queues", [
+                    "sent_total": .number(JSONNumber(counters.sent)),
+                    "delivered_total": .number(JSONNumber(counters.delivered)),
+                    "acked_total": .number(JSONNumber(counters.acked)),
+                    "messages_per_minute": .number(JSONNumber(perMinute)),
+                    "pending": .number(JSONNumber(max(0, counters.pending))),
+                    "in_flight": .number(JSONNumber(inFlight)),
+                    "dead_letters": .number(JSONNumber(max(0, counters.dead))),
+                    "expired_total": .number(JSONNumber(counters.expired)),
+                ]),
+                ("registry", [
+                    "total_agents": .number(JSONNumber(registry.totalAgents)),
+                    "active_agents": .number(JSONNumber(registry.activeAgents)),
+                    "offline_agents": .number(JSONNumber(registry.offlineAgents)),
+                    "average_load": .number(JSONNumber(registry.averageLoad) ?? JSONNumber(0)),
+                ]),
+                ("coordination", [
+                    "tasks_total": .number(JSONNumber(coordination.total)),
+                    "pending": .number(JSONNumber(coordination.pending)),
+                    "in_progress": .number(JSONNumber(coordination.inProgress)),
+                    "completed": .number(JSONNumber(coordination.completed)),
+                    "failed": .number(JSONNumber(coordination.failed)),
+                    "timed_out": .number(JSONNumber(coordination.timedOut)),
+                    "cancelled": .number(JSONNumber(coordination.cancelled)),
+                    "completion_rate": .number(JSONNumber(coordination.completionRate) ?? JSONNumber(0)),
+                ]),
+                ("server", [
+                    "version": .string(Broker.version),
+                    "uptime_s": .number(JSONNumber(uptime)),
+                    "connections": .number(JSONNumber(connections)),
+                    "backend": .string(backend),
+                ]),
+            ]
             return { @Sendable w in
-                w.writeRaw(",\"queues\":{\"sent_total\":")
-                w.writeInt64(counters.sent)
-                w.writeRaw(",\"delivered_total\":")
-                w.writeInt64(counters.delivered)
-                w.writeRaw(",\"acked_total\":")
-                w.writeInt64(counters.acked)
-                w.writeRaw(",\"messages_per_minute\":")
-                w.writeInt(perMinute)
-                w.writeRaw(",\"pending\":")
-                w.writeInt64(max(0, counters.pending))
-                w.writeRaw(",\"in_flight\":")
-                w.writeInt(inFlight)
-                w.writeRaw(",\"dead_letters\":")
-                w.writeInt64(max(0, counters.dead))
-                w.writeRaw(",\"expired_total\":")
-                w.writeInt64(counters.expired)
-                w.writeRaw("},\"registry\":{\"total_agents\":")
-                w.writeInt(registry.totalAgents)
-                w.writeRaw(",\"active_agents\":")
-                w.writeInt(registry.activeAgents)
-                w.writeRaw(",\"offline_agents\":")
-                w.writeInt(registry.offlineAgents)
-                w.writeRaw(",\"average_load\":")
-                w.writeValue(.number(JSONNumber(registry.averageLoad) ?? JSONNumber(0)))
-                w.writeRaw("},\"coordination\":{\"tasks_total\":")
-                w.writeInt(coordination.total)
-                w.writeRaw(",\"pending\":")
-                w.writeInt(coordination.pending)
-                w.writeRaw(",\"in_progress\":")
-                w.writeInt(coordination.inProgress)
-                w.writeRaw(",\"completed\":")
-                w.writeInt(coordination.completed)
-                w.writeRaw(",\"failed\":")
-                w.writeInt(coordination.failed)
-                w.writeRaw(",\"timed_out\":")
-                w.writeInt(coordination.timedOut)
-                w.writeRaw(",\"cancelled\":")
-                w.writeInt(coordination.cancelled)
-                w.writeRaw(",\"completion_rate\":")
-                w.writeValue(.number(JSONNumber(coordination.completionRate) ?? JSONNumber(0)))
-                w.writeRaw("},\"server\":{\"version\":")
-                w.writeString(Broker.version)
-                w.writeRaw(",\"uptime_s\":")
-                w.writeInt64(uptime)
-                w.writeRaw(",\"connections\":")
-                w.writeInt(connections)
-                w.writeRaw(",\"backend\":")
-                w.writeString(backend)
-                w.writeRaw("}")
+                for (name, part) in parts {
+                    w.writeRaw(",")
+                    w.writeKey(name)
+                    w.writeValue(.object(part))
+                }
             }
         }
     }

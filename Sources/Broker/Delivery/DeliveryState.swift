@@ -254,13 +254,7 @@ struct DeliveryState: Sendable {
             }
             return
         }
-        var retries: [Priority: [EntryID]] = [:]
-        for priority in Priority.deliveryOrder {
-            let list = inbox.retries[priority.deliveryRank]
-            if !list.isEmpty {
-                retries[priority] = list.prefix(demand).map(\.entryID)
-            }
-        }
+        let retries = inbox.retriesToTake(upTo: demand)
         inbox.taking = true
         actions.append(.take(TakeRequest(inbox: agent, retries: retries, limit: demand, now: wallNow), generation: inbox.generation))
     }
@@ -273,13 +267,7 @@ struct DeliveryState: Sendable {
         guard var inbox = self.inboxes[agent], !inbox.taking else { return nil }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return nil }
-        var retries: [Priority: [EntryID]] = [:]
-        for priority in Priority.deliveryOrder {
-            let list = inbox.retries[priority.deliveryRank]
-            if !list.isEmpty {
-                retries[priority] = list.prefix(demand).map(\.entryID)
-            }
-        }
+        let retries = inbox.retriesToTake(upTo: demand)
         inbox.taking = true
         self.inboxes[agent] = inbox
         return (TakeRequest(inbox: agent, retries: retries, limit: demand, now: wallNow), inbox.generation &+ 1)

@@ -73,6 +73,15 @@ struct InboxState: Sendable {
         return self.retries[rank].remove(at: index)
     }
 
+    /// The retries a take of `demand` messages may deliver: each priority's oldest first.
+    func retriesToTake(upTo demand: Int) -> [Priority: [EntryID]] {
+        var retries: [Priority: [EntryID]] = [:]
+        for priority in Priority.deliveryOrder where !self.retries[priority.deliveryRank].isEmpty {
+            retries[priority] = self.retries[priority.deliveryRank].prefix(demand).map(\.entryID)
+        }
+        return retries
+    }
+
     /// Messages wanted now: waiting fetches plus subscribers' credit.
     var demand: Int {
         var total = 0
