@@ -52,7 +52,7 @@ struct DeliveryState: Sendable {
         let orphaned = inbox.inFlight.filter { $0.value.sessionID == session.id }
         self.inboxes[agent] = inbox
         for (messageID, _) in orphaned {
-            self.release(inbox: agent, messageID: messageID, delay: nil, now: now, actions: &actions)
+            self.release(inbox: agent, messageID: messageID, delay: nil, now: now, wallNow: wallNow, actions: &actions)
         }
         self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
         self.dropIfIdle(agent)
@@ -143,7 +143,7 @@ struct DeliveryState: Sendable {
     mutating func nack(_ session: SessionLink, messageIDs: [String], delay: TimeAmount, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) -> Int {
         var count = 0
         for id in messageIDs where self.inboxes[session.agentID]?.inFlight[id] != nil {
-            self.release(inbox: session.agentID, messageID: id, delay: delay > .zero ? delay : nil, now: now, actions: &actions)
+            self.release(inbox: session.agentID, messageID: id, delay: delay > .zero ? delay : nil, now: now, wallNow: wallNow, actions: &actions)
             count += 1
         }
         self.pump(session.agentID, now: now, wallNow: wallNow, actions: &actions)
@@ -189,7 +189,7 @@ struct DeliveryState: Sendable {
 
     /// Ends a delivery without an ack: deliver again (now or after `delay`) or, when the
     /// delivery was the last one allowed, move the message to the dead letters.
-    private mutating func release(inbox agent: String, messageID: String, delay: TimeAmount?, now: NIODeadline, actions: inout [DeliveryAction]) {
+    private mutating func release(inbox agent: String, messageID: String, delay: TimeAmount?, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
         guard var inbox = self.inboxes[agent], let record = inbox.inFlight.removeValue(forKey: messageID) else { return }
         self.inFlightTotal -= 1
         if record.pushed {
@@ -199,7 +199,7 @@ struct DeliveryState: Sendable {
             let reason = DeadLetterReason(
                 reason: "max_deliveries",
                 attempts: record.attempt,
-                at: Timestamp(millisecondsSinceEpoch: WallClock.nowMilliseconds())
+                at: Timestamp(millisecondsSinceEpoch: wallNow)
             )
             actions.append(.deadLetter(inbox: agent, ref: record.ref, reason: reason))
         } else if let delay {
@@ -216,7 +216,7 @@ struct DeliveryState: Sendable {
         switch event {
         case .ackTimeout(let agent, let messageID, let token):
             guard self.inboxes[agent]?.inFlight[messageID]?.token == token else { return }
-            self.release(inbox: agent, messageID: messageID, delay: nil, now: now, actions: &actions)
+            self.release(inbox: agent, messageID: messageID, delay: nil, now: now, wallNow: wallNow, actions: &actions)
             self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
         case .fetchDeadline(let agent, let waiterID):
             guard let index = self.inboxes[agent]?.waiters.firstIndex(where: { $0.id == waiterID }),
