@@ -27,7 +27,14 @@ let package = Package(
         ),
         .target(name: "AgentCore"),
         .target(name: "AgentdConfig"),
-        .target(name: "RedisStreams", dependencies: ["CHiredis"]),
+        .target(
+            name: "RedisStreams",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "Broker",
             dependencies: [
@@ -63,7 +70,14 @@ let package = Package(
         ),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "AgentdConfigTests", dependencies: ["AgentdConfig"]),
-        .testTarget(name: "RedisStreamsTests", dependencies: ["RedisStreams"]),
+        .testTarget(
+            name: "RedisStreamsTests",
+            dependencies: [
+                "RedisStreams",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "BrokerTests",
             dependencies: [

@@ -2,7 +2,7 @@
 /// of every batch waiting for a connect timeout.
 ///
 /// Delay starts at 50 ms after the first failure, doubles per further failure up to 1 s,
-/// and resets on success. Value type; its owner confines it (``RedisClient``'s queue).
+/// and resets on success. Value type; its owner confines it (``RedisLoopConnection``'s loop).
 struct ReconnectBackoff {
     static let initialDelay: Duration = .milliseconds(50)
     static let maximumDelay: Duration = .seconds(1)

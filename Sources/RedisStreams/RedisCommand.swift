@@ -1,8 +1,7 @@
 /// One Redis command as a binary-safe argument vector (the command name is the first argument).
 ///
 /// Arguments are encoded as RESP bulk strings the moment they are appended, so a pipelined
-/// batch goes to hiredis as one preformatted buffer: no argument arrays, no pointer vectors,
-/// no formatting on the client's thread.
+/// batch is written to the socket as is: no argument arrays, no formatting on the way out.
 public struct RedisCommand: Sendable, Equatable {
     /// The arguments, each as a RESP bulk string (`$<length>\r\n<bytes>\r\n`), back to back.
     public private(set) var encodedArguments: [UInt8] = []
@@ -89,15 +88,6 @@ public struct RedisCommand: Sendable, Equatable {
     /// Appends an integer argument as decimal text.
     public mutating func append(_ i: Int64) {
         self.append(Int(i))
-    }
-
-    /// Writes the whole command in RESP (`*<count>\r\n` then the arguments) to `buffer`.
-    public func encode(into buffer: inout [UInt8]) {
-        buffer.append(UInt8(ascii: "*"))
-        Self.appendDecimal(self.count, to: &buffer)
-        buffer.append(UInt8(ascii: "\r"))
-        buffer.append(UInt8(ascii: "\n"))
-        buffer.append(contentsOf: self.encodedArguments)
     }
 
     private mutating func appendHeader(_ length: Int) {

@@ -4,7 +4,8 @@ public struct RedisConfiguration: Sendable {
     public var host: String
     /// Server TCP port.
     public var port: Int
-    /// Used both as the connect timeout and as the socket read/write timeout.
+    /// The connect timeout, and the longest a request waits for its reply before the
+    /// connection is declared dead.
     public var timeout: Duration
     /// Password for AUTH; nil means no AUTH.
     public var password: String?
@@ -12,8 +13,6 @@ public struct RedisConfiguration: Sendable {
     public var username: String?
     /// Database selected with SELECT after connecting when not 0.
     public var database: Int
-    /// The most commands written in one pipelined round trip.
-    public var maximumBatch: Int
 
     /// Creates a configuration; the defaults match a local, unauthenticated Redis.
     public init(
@@ -22,8 +21,7 @@ public struct RedisConfiguration: Sendable {
         timeout: Duration = .seconds(2),
         password: String? = nil,
         username: String? = nil,
-        database: Int = 0,
-        maximumBatch: Int = 1024
+        database: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -31,6 +29,5 @@ public struct RedisConfiguration: Sendable {
         self.password = password
         self.username = username
         self.database = database
-        self.maximumBatch = maximumBatch
     }
 }

@@ -31,6 +31,5 @@ import RedisStreams
         #expect(configuration.timeout == .seconds(2))
         #expect(configuration.password == nil && configuration.username == nil)
         #expect(configuration.database == 0)
-        #expect(configuration.maximumBatch == 1024)
     }
 }

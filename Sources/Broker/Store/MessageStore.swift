@@ -8,8 +8,10 @@ import NIOCore
 /// about *who* a message was delivered to, and when it times out, lives in the broker's memory
 /// (`DeliveryEngine`): after a crash every in-flight entry is simply delivered again.
 ///
-/// Calls are submitted in order: two calls made one after the other from one thread take effect
-/// in that order (a sender's messages stay FIFO). Futures may complete on any thread.
+/// Calls are submitted in order: two calls made one after the other from one thread with the
+/// same `loop` take effect in that order (a session's messages stay FIFO: a session always
+/// uses its channel's loop). Calls naming different loops are independent. Futures may
+/// complete on any thread.
 /// Failures are `AgentdError` with code `unavailable` when the store could not be reached.
 public protocol MessageStore: RecordStore {
     /// `"redis"` or `"memory"`, as reported by `health` and `stats`.

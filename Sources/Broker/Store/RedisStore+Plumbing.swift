@@ -66,19 +66,16 @@ extension RedisStore {
         return loop.makeSucceededFuture(reply)
     }
 
-    /// Submits commands; a connection failure becomes `unavailable`. The answer reaches `loop`
-    /// through its mailbox, batched with the other answers of the same round trip.
+    /// Submits commands on `loop`'s Redis connection; a connection failure becomes
+    /// `unavailable`. The answer arrives on `loop`, with no thread hop.
     func call(_ commands: [RedisCommand], on loop: any EventLoop) -> EventLoopFuture<[RedisReply]> {
         let promise = loop.makePromise(of: [RedisReply].self)
-        let mailbox = self.mailboxes.mailbox(for: loop)
-        self.client.submit(commands) { result in
-            mailbox.post {
-                switch result {
-                case .success(let replies):
-                    promise.succeed(replies)
-                case .failure(let error):
-                    promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
-                }
+        self.client.submit(commands, on: loop) { result in
+            switch result {
+            case .success(let replies):
+                promise.succeed(replies)
+            case .failure(let error):
+                promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
             }
         }
         return promise.futureResult

@@ -17,7 +17,6 @@ public final class RedisStore: MessageStore, RecordStore {
     let keys: RedisKeys
     /// SHA1s of loaded scripts by name; EVALSHA saves sending the source with every call.
     let shas = NIOLockedValueBox<[String: String]>([:])
-    let mailboxes = LoopMailboxes()
     /// Streams whose consumer group this process has created (see `plainSend`).
     private let groupsCreated = NIOLockedValueBox<Set<String>>([])
 

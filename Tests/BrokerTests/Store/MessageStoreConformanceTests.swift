@@ -59,8 +59,7 @@ func withStore(
 
 private func deleteRedisKeys(address: HostPort, prefix: String) async throws {
     let client = RedisClient(
-        configuration: RedisConfiguration(host: address.host, port: address.port, timeout: .seconds(2)),
-        label: "agentd.test.cleanup"
+        configuration: RedisConfiguration(host: address.host, port: address.port, timeout: .seconds(2))
     )
     defer { client.shutdown() }
     let keys = try await client.execute(RedisCommand("KEYS", prefix + ":*")).array ?? []

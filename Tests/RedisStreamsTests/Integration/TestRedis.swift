@@ -10,17 +10,16 @@ enum TestRedis {
         return (String(value[..<colon]), port)
     }
 
-    static func configuration(maximumBatch: Int = 1024) -> RedisConfiguration {
+    static func configuration() -> RedisConfiguration {
         let (host, port) = address ?? ("127.0.0.1", 6379)
-        return RedisConfiguration(host: host, port: port, timeout: .seconds(2), maximumBatch: maximumBatch)
+        return RedisConfiguration(host: host, port: port, timeout: .seconds(2))
     }
 
     /// Gives `body` a client and a fresh key prefix; deletes every key under the prefix afterwards.
     static func withClient(
-        maximumBatch: Int = 1024,
         _ body: (RedisClient, String) async throws -> Void
     ) async throws {
-        let client = RedisClient(configuration: configuration(maximumBatch: maximumBatch), label: "agentd.redis.test")
+        let client = RedisClient(configuration: configuration())
         let prefix = "agentd-test:\(UUID().uuidString):"
         defer { client.shutdown() }
         do {
