@@ -2,6 +2,7 @@ import AgentCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 
 /// Delivers stored messages to connected agents: fetch with wait, subscribe with prefetch,
 /// ack/nack, redelivery after the ack timeout, dead letters after the last allowed delivery.
@@ -205,7 +206,9 @@ public final class DeliveryEngine: Sendable {
         for action in actions {
             switch action {
             case .take(let request, let generation):
-                self.store.take(request, on: self.loop).whenComplete { result in
+                // On the loop that decided (a send's, an ack's): its own Redis connection, no hop.
+                let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? self.loop
+                self.store.take(request, on: loop).whenComplete { result in
                     self.takeFinished(request, generation: generation, result)
                 }
             case .completeFetch(let promise, let frames):

@@ -109,14 +109,16 @@ private struct Fixture {
     }
 
     @Test func aSilentWorkerLosesItsTaskToAnother() throws {
-        let f = try Fixture(heartbeatTimeout: 80)
+        // 400 ms: w2's touches (every 10 ms) must keep it alive even when the parallel test run
+        // starves this thread for a while; w1 still goes offline within a second.
+        let f = try Fixture(heartbeatTimeout: 400)
         try f.register("w1", .worker, ["nlp"])
         let task = try f.assign("x", caps: ["nlp"])
         #expect(task.assignedTo == "w1")
         try f.register("w2", .worker, ["nlp"])
         // w2 keeps living; w1 falls silent and is swept offline.
         var moved = try f.task(task.taskID)
-        for _ in 0..<300 where moved.assignedTo != "w2" {
+        for _ in 0..<500 where moved.assignedTo != "w2" {
             _ = f.broker.presence.touch("w2", now: WallClock.nowMilliseconds())
             Thread.sleep(forTimeInterval: 0.01)
             moved = try f.task(task.taskID)
