@@ -22,6 +22,13 @@ public struct AgentdConfiguration: Sendable, Equatable {
     public var maxConnections: Int
     /// `max_in_flight_per_connection`: requests of one connection processed at once; ≥ 1. Default 128.
     public var maxInFlightPerConnection: Int
+    /// `max_outbound_bytes`: bytes waiting to be written to one connection before agentd closes
+    /// it as a slow consumer (its unacked messages are delivered again); ≥ 64 KiB. Default 64 MiB.
+    public var maxOutboundBytes: Int
+    /// `hello_timeout_ms`: a connection that has not said `hello` after this is closed; ≥ 1. Default 10 000.
+    public var helloTimeoutMilliseconds: Int
+    /// `idle_timeout_ms`: a connection that sends nothing for this long is closed; 0 = never (default).
+    public var idleTimeoutMilliseconds: Int
     /// `ack_timeout_ms`: a delivered message not acked within this is delivered again; ≥ 1. Default 30 000.
     public var ackTimeoutMilliseconds: Int
     /// `max_deliveries`: attempts before a message goes to the dead letters; ≥ 1. Default 5.
@@ -74,6 +81,9 @@ public struct AgentdConfiguration: Sendable, Equatable {
         self.maxFrameBytes = 1_048_576
         self.maxConnections = 16_384
         self.maxInFlightPerConnection = 128
+        self.maxOutboundBytes = 64 * 1_048_576
+        self.helloTimeoutMilliseconds = 10_000
+        self.idleTimeoutMilliseconds = 0
         self.ackTimeoutMilliseconds = 30_000
         self.maxDeliveries = 5
         self.dedupWindowMilliseconds = 600_000

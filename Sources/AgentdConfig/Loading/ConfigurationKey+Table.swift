@@ -15,6 +15,11 @@ extension ConfigurationKey {
         .integer("max_frame_bytes", \.maxFrameBytes, 64...(64 * 1_048_576)),
         .integer("max_connections", \.maxConnections, 1...Int.max),
         .integer("max_in_flight_per_connection", \.maxInFlightPerConnection, 1...Int.max),
+        // 64 KiB: NIO's write buffer high-water mark must fit below it, or every connection
+        // that pauses reading would count as slow.
+        .integer("max_outbound_bytes", \.maxOutboundBytes, 65_536...Int.max),
+        .integer("hello_timeout_ms", \.helloTimeoutMilliseconds, 1...Int.max),
+        .integer("idle_timeout_ms", \.idleTimeoutMilliseconds, 0...Int.max),  // 0 = never
         .integer("ack_timeout_ms", \.ackTimeoutMilliseconds, 1...Int.max),
         .integer("max_deliveries", \.maxDeliveries, 1...Int.max),
         .integer("dedup_window_ms", \.dedupWindowMilliseconds, 1...Int.max),

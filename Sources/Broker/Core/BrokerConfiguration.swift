@@ -9,6 +9,12 @@ public struct BrokerConfiguration: Sendable {
     public var maxConnections: Int
     /// Requests of one connection being served at once (`max_in_flight_per_connection`).
     public var maxInFlightPerConnection: Int
+    /// Unwritten bytes that make a connection a slow consumer (`max_outbound_bytes`).
+    public var maxOutboundBytes: Int
+    /// Time to say `hello` after connecting (`hello_timeout_ms`).
+    public var helloTimeout: TimeAmount
+    /// Silence after which a connection is closed (`idle_timeout_ms`); nil = never.
+    public var idleTimeout: TimeAmount?
     /// Delivery settings.
     public var delivery: DeliveryEngine.Configuration
     /// `dedup_window_ms`.
@@ -35,6 +41,9 @@ public struct BrokerConfiguration: Sendable {
         self.maxFrameBytes = config.maxFrameBytes
         self.maxConnections = config.maxConnections
         self.maxInFlightPerConnection = config.maxInFlightPerConnection
+        self.maxOutboundBytes = config.maxOutboundBytes
+        self.helloTimeout = .milliseconds(Int64(config.helloTimeoutMilliseconds))
+        self.idleTimeout = config.idleTimeoutMilliseconds > 0 ? .milliseconds(Int64(config.idleTimeoutMilliseconds)) : nil
         var delivery = DeliveryEngine.Configuration()
         delivery.ackTimeout = .milliseconds(Int64(config.ackTimeoutMilliseconds))
         delivery.maxDeliveries = config.maxDeliveries

@@ -5,8 +5,15 @@ import NIOCore
 ///
 /// Requests are handed to the session as they arrive, so a pipelining client gets many store
 /// round trips in flight at once; replies wait in `pending` and leave strictly in request order.
-/// When `maxInFlight` replies are outstanding the handler stops reading (backpressure) until
-/// some are written.
+/// When `maxInFlight` replies are outstanding, or the socket's write buffer is above its
+/// high-water mark (the client reads slower than it asks), the handler stops reading
+/// (backpressure). A client that stops reading altogether cannot make agentd's memory grow
+/// without bound: past `max_outbound_bytes` of unwritten output it is closed as a slow
+/// consumer, and its unacked messages go back to their inbox.
+///
+/// agentd ends a connection itself on drain (SIGTERM), after `hello_timeout_ms` without a
+/// `hello`, and after `idle_timeout_ms` of silence; each time it writes a last
+/// `{"event": "bye", "reason": ...}` frame after the replies still owed, then closes.
 final class SessionHandler: ChannelDuplexHandler {
     typealias InboundIn = InboundFrame
     typealias OutboundIn = ByteBuffer
@@ -20,6 +27,9 @@ final class SessionHandler: ChannelDuplexHandler {
 
     private let broker: Broker
     private let maxInFlight: Int
+    private let maxOutboundBytes: Int
+    private let helloTimeout: TimeAmount
+    private let idleTimeout: TimeAmount?
     private var session: Session?
     /// A ring buffer: replies leave from the front without moving the rest.
     private var pending = CircularBuffer<Slot>(initialCapacity: 16)
@@ -28,31 +38,52 @@ final class SessionHandler: ChannelDuplexHandler {
     private var readWanted = false
     private var closing = false
     private var flushScheduled = false
+    private var connectedAt = NIODeadline.uptimeNanoseconds(0)
+    /// When the last frame arrived; kept only when there is an idle timeout.
+    private var lastInbound = NIODeadline.uptimeNanoseconds(0)
+    /// The one timer of the connection: the hello deadline, then the idle deadline.
+    private var watchdog: Scheduled<Void>?
+    /// Why agentd is ending the connection; written as a `bye` event before it closes.
+    private var byeReason: String?
 
     init(broker: Broker) {
         self.broker = broker
         self.maxInFlight = broker.configuration.maxInFlightPerConnection
+        self.maxOutboundBytes = broker.configuration.maxOutboundBytes
+        self.helloTimeout = broker.configuration.helloTimeout
+        self.idleTimeout = broker.configuration.idleTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let push: @Sendable ([[UInt8]]) -> Void = { frames in
             eventLoop.execute {
-                let context = loopBound.value
+                let (handler, context) = loopBound.value
                 guard context.channel.isActive else { return }
                 var buffer = context.channel.allocator.buffer(capacity: frames.reduce(0) { $0 + $1.count + 1 })
                 for frame in frames {
                     buffer.writeBytes(frame)
                     buffer.writeInteger(UInt8(ascii: "\n"))
                 }
+                let size = buffer.readableBytes
                 context.writeAndFlush(NIOAny(buffer), promise: nil)
+                handler.closeIfSlowConsumer(context: context, justWritten: size)
             }
         }
         self.session = Session(broker: self.broker, eventLoop: eventLoop, id: self.broker.nextSessionID(), push: push)
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        self.connectedAt = context.eventLoop.now
+        self.lastInbound = self.connectedAt
+        self.checkDeadlines(context: context)
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        self.watchdog?.cancel()
+        self.watchdog = nil
         self.session?.closed()
         self.session = nil
         context.fireChannelInactive()
@@ -60,6 +91,9 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.closing, let session = self.session else { return }
+        if self.idleTimeout != nil {
+            self.lastInbound = context.eventLoop.now
+        }
         let frame = Self.unwrapInboundIn(data)
         let result = session.handle(frame)
         let sequence = self.firstSequence + self.pending.count
@@ -91,20 +125,98 @@ final class SessionHandler: ChannelDuplexHandler {
         }
         // Drain, or the client shut its sending side (`printf … | nc`): no more requests will
         // come, so finish what is in flight and close after the last reply.
+        self.end(byeReason: event is DrainEvent ? "shutdown" : nil, context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.pending.count >= self.maxInFlight || self.closing || !context.channel.isWritable {
+            self.readWanted = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.resumeReadingIfWanted(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReadingIfWanted(context: ChannelHandlerContext) {
+        if self.readWanted && self.pending.count < self.maxInFlight && !self.closing && context.channel.isWritable {
+            self.readWanted = false
+            context.read()
+        }
+    }
+
+    /// Stops reading, lets the replies still owed go out, then writes the `bye` event (when
+    /// agentd is the one ending the connection) and closes.
+    private func end(byeReason: String?, context: ChannelHandlerContext) {
+        guard !self.closing else { return }
         self.closing = true
+        self.byeReason = byeReason
         if !self.pending.isEmpty {
             let last = self.pending.index(before: self.pending.endIndex)
             self.pending[last].closeAfter = true
         } else {
-            context.close(promise: nil)
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let written = context.eventLoop.makePromise(of: Void.self)
+            // Close once the bye has gone out, not before.
+            written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+            if let bye = self.byeFrame(context: context) {
+                context.writeAndFlush(NIOAny(bye), promise: written)
+            } else {
+                context.flush()
+                written.succeed()
+            }
         }
     }
 
-    func read(context: ChannelHandlerContext) {
-        if self.pending.count >= self.maxInFlight || self.closing {
-            self.readWanted = true
-        } else {
-            context.read()
+    /// The `bye` event, when agentd is the one ending the connection.
+    private func byeFrame(context: ChannelHandlerContext) -> ByteBuffer? {
+        guard let reason = self.byeReason else { return nil }
+        var buffer = context.channel.allocator.buffer(capacity: 48)
+        buffer.writeString("{\"event\":\"bye\",\"reason\":\"\(reason)\"}\n")
+        return buffer
+    }
+
+    /// A client that still had more than `max_outbound_bytes` of earlier output unread when
+    /// `justWritten` more was added is not coming back for it: close, so that its messages go
+    /// back to their inbox instead of piling up here. (Output written just now does not
+    /// count: one large fetch reply does not make a reader slow.)
+    private func closeIfSlowConsumer(context: ChannelHandlerContext, justWritten: Int) {
+        guard !context.channel.isWritable,
+              let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
+              buffered - justWritten > self.maxOutboundBytes else { return }
+        self.broker.logger.warning("closing a slow consumer", metadata: [
+            "agentd.agent_id": "\(self.session?.link?.agentID ?? "-")",
+            "agentd.buffered_bytes": "\(buffered)",
+        ])
+        self.closing = true
+        context.close(promise: nil)
+    }
+
+    // MARK: Hello and idle deadlines
+
+    /// Ends the connection if its hello or idle deadline has passed, else sleeps until the
+    /// nearer one. Both are computed afresh each time, so a frame or a hello needs no re-arming.
+    private func checkDeadlines(context: ChannelHandlerContext) {
+        guard context.channel.isActive, !self.closing else { return }
+        let now = context.eventLoop.now
+        let helloDeadline = self.session?.link == nil ? self.connectedAt + self.helloTimeout : nil
+        let idleDeadline = self.idleTimeout.map { self.lastInbound + $0 }
+        if let helloDeadline, helloDeadline <= now {
+            self.end(byeReason: "hello_timeout", context: context)
+        } else if let idleDeadline, idleDeadline <= now {
+            self.end(byeReason: "idle", context: context)
+        } else if let next = [helloDeadline, idleDeadline].compactMap({ $0 }).min() {
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            self.watchdog = context.eventLoop.scheduleTask(deadline: next) {
+                let (handler, context) = loopBound.value
+                handler.watchdog = nil
+                handler.checkDeadlines(context: context)
+            }
         }
     }
 
@@ -126,7 +238,7 @@ final class SessionHandler: ChannelDuplexHandler {
         let index = sequence - self.firstSequence
         guard index >= 0, index < self.pending.count else { return }
         self.pending[self.pending.index(self.pending.startIndex, offsetBy: index)].bytes = bytes
-        var wrote = false
+        var wrote = 0
         while let first = self.pending.first, let reply = first.bytes {
             _ = self.pending.removeFirst()
             self.firstSequence += 1
@@ -134,25 +246,29 @@ final class SessionHandler: ChannelDuplexHandler {
             buffer.writeBytes(reply)
             buffer.writeInteger(UInt8(ascii: "\n"))
             if first.closeAfter {
-                // Flush this last reply, then close (bye, frame_too_large, drain).
+                // Flush this last reply (and agentd's bye event), then close (bye,
+                // frame_too_large, drain, timeouts).
                 let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 let written = context.eventLoop.makePromise(of: Void.self)
                 written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
-                context.writeAndFlush(NIOAny(buffer), promise: written)
+                if let bye = self.byeFrame(context: context) {
+                    context.write(NIOAny(buffer), promise: nil)
+                    context.writeAndFlush(NIOAny(bye), promise: written)
+                } else {
+                    context.writeAndFlush(NIOAny(buffer), promise: written)
+                }
                 first.afterWrite?()
                 self.pending.removeAll(keepingCapacity: false)
                 return
             }
+            wrote += buffer.readableBytes
             context.write(NIOAny(buffer), promise: nil)
-            wrote = true
             first.afterWrite?()
         }
-        if wrote {
+        if wrote > 0 {
             self.scheduleFlush(context: context)
+            self.closeIfSlowConsumer(context: context, justWritten: wrote)
         }
-        if self.readWanted && self.pending.count < self.maxInFlight && !self.closing {
-            self.readWanted = false
-            context.read()
-        }
+        self.resumeReadingIfWanted(context: context)
     }
 }

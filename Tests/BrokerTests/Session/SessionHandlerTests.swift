@@ -72,6 +72,17 @@ private final class Harness {
     }
 }
 
+/// Counts `read` calls reaching the socket end of the pipeline.
+private final class ReadCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    var count = 0
+
+    func read(context: ChannelHandlerContext) {
+        self.count += 1
+        context.read()
+    }
+}
+
 private func parse(_ line: String) throws -> JSONValue {
     try JSONParser.parse(line)
 }
@@ -307,6 +318,85 @@ private func sendLine(id: Int, to agent: String, _ extra: String = "") -> String
         #expect(replies.count == 3)
         #expect(try replies.map { try parse($0)["id"] } == [1, 2, 3])
         #expect(!channel.isActive)
+    }
+
+    // MARK: Connections agentd ends
+
+    @Test func noHelloInTimeGetsByeAndClose() throws {
+        let harness = Harness { $0.helloTimeoutMilliseconds = 1_000 }
+        defer { harness.finish() }
+        let channel = try harness.connect()
+        #expect(try harness.exchange(channel, #"{"op":"ping","id":1}"#) == [#"{"id":1,"ok":true,"pong":true}"#])
+        harness.loop.advanceTime(by: .milliseconds(999))
+        #expect(channel.isActive, "a ping is not a hello, but the deadline has not passed")
+        harness.loop.advanceTime(by: .milliseconds(1))
+        #expect(try harness.output(channel) == [#"{"event":"bye","reason":"hello_timeout"}"#])
+        #expect(!channel.isActive)
+    }
+
+    @Test func helloInTimeKeepsTheConnectionWithoutIdleTimeout() throws {
+        let harness = Harness { $0.helloTimeoutMilliseconds = 1_000 }
+        defer { harness.finish() }
+        let channel = try harness.connect(as: "w")
+        harness.loop.advanceTime(by: .seconds(3_600))
+        #expect(channel.isActive)
+        #expect(try harness.output(channel).isEmpty)
+    }
+
+    @Test func silenceBeyondTheIdleTimeoutGetsByeAndClose() throws {
+        let harness = Harness { $0.idleTimeoutMilliseconds = 5_000 }
+        defer { harness.finish() }
+        let channel = try harness.connect(as: "w")
+        harness.loop.advanceTime(by: .seconds(4))
+        // Any frame counts as life, and restarts the clock.
+        #expect(try harness.exchange(channel, #"{"op":"ping","id":1}"#).count == 1)
+        harness.loop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive)
+        harness.loop.advanceTime(by: .seconds(1))
+        #expect(try harness.output(channel) == [#"{"event":"bye","reason":"idle"}"#])
+        #expect(!channel.isActive)
+    }
+
+    @Test func drainAnswersWhatIsOwedThenSaysBye() throws {
+        let harness = Harness()
+        defer { harness.finish() }
+        let channel = try harness.connect(as: "w")
+        // A long poll is under way when the drain starts: no bye before its answer.
+        #expect(try harness.exchange(channel, #"{"op":"fetch","id":7,"wait_ms":20000}"#).isEmpty)
+        channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
+        #expect(try harness.output(channel).isEmpty)
+        #expect(channel.isActive)
+        let sender = try harness.connect(as: "s")
+        #expect(try harness.exchange(sender, sendLine(id: 1, to: "w")).count == 1)
+        let lines = try harness.output(channel)
+        #expect(lines.count == 2)
+        #expect(try messages(lines[0]).count == 1)
+        #expect(lines.last == #"{"event":"bye","reason":"shutdown"}"#)
+        #expect(!channel.isActive)
+    }
+
+    @Test func drainOfAnIdleConnectionSaysByeAtOnce() throws {
+        let harness = Harness()
+        defer { harness.finish() }
+        let channel = try harness.connect(as: "w")
+        channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
+        #expect(try harness.output(channel) == [#"{"event":"bye","reason":"shutdown"}"#])
+        #expect(!channel.isActive)
+    }
+
+    /// While the socket cannot take more output the session asks for no more input.
+    @Test func noReadsWhileTheClientDoesNotRead() throws {
+        let harness = Harness()
+        defer { harness.finish() }
+        let channel = try harness.connect(as: "w")
+        let reads = ReadCounter()
+        try channel.pipeline.syncOperations.addHandler(reads, position: .first)
+        channel.isWritable = false
+        channel.read()
+        #expect(reads.count == 0)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(reads.count == 1, "reading resumes when the output drains")
     }
 
     // MARK: Subscribe

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Draining lets a request that is under way finish: a long-poll fetch in progress when
-# SIGTERM arrives still gets its reply, then the connection closes and agentd exits 0.
+# SIGTERM arrives still gets its reply, then a {"event":"bye","reason":"shutdown"} frame,
+# then the connection closes and agentd exits 0.
 source "$(dirname "$0")/../test_functions.sh"
 start_agentd
 py <<'PY' &
@@ -15,7 +16,8 @@ t0 = time.monotonic()
 frames = c.expect_eof(timeout=12)
 replies = [f for f in frames if f.get("id") == "poll"]
 assert len(replies) == 1 and replies[0]["ok"] is True and replies[0]["messages"] == [], frames
-print("# fetch under way at SIGTERM got its reply after %.2f s, then EOF" % (time.monotonic() - t0))
+assert frames[-1] == {"event": "bye", "reason": "shutdown"}, frames
+print("# fetch under way at SIGTERM got its reply after %.2f s, then a bye event, then EOF" % (time.monotonic() - t0))
 PY
 client=$!
 wait "$client" || fail "the in-flight fetch got no reply before close"
