@@ -82,8 +82,10 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
 
     // MARK: Ops
 
+    /// Creates a task and tries to assign it. The future succeeds once the task is stored, so a
+    /// task whose `assign_task` was answered survives a crash.
     func assign(_ request: AssignTaskRequest, supervisor: String) -> EventLoopFuture<TaskRecord> {
-        self.onQueue { () throws(AgentdError) -> TaskRecord in
+        self.onQueue { () throws(AgentdError) -> (TaskRecord, EventLoopFuture<Void>) in
             let now = self.now()
             self.sequence += 1
             var task = TaskRecord(
@@ -112,9 +114,12 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
             self.tasks[task.taskID] = task
             if !self.tryAssign(task.taskID) {
                 self.enqueuePending(task)
-                self.save(task.taskID)
             }
-            return self.tasks[task.taskID] ?? task
+            // Writes from this queue reach the store in order: once this one is stored, so is
+            // every earlier state of the task.
+            return (self.tasks[task.taskID] ?? task, self.save(task.taskID))
+        }.flatMap { task, saved in
+            saved.map { task }
         }
     }
 
@@ -364,11 +369,15 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
 
     // MARK: Helpers
 
-    private func save(_ taskID: String) {
-        guard let task = self.tasks[taskID] else { return }
-        self.store.saveRecord(.task, id: taskID, json: task.storedJSON, on: self.loop).whenFailure { error in
+    /// Writes the task's current state; failures are logged (the next change writes it again).
+    @discardableResult
+    private func save(_ taskID: String) -> EventLoopFuture<Void> {
+        guard let task = self.tasks[taskID] else { return self.loop.makeSucceededVoidFuture() }
+        let saved = self.store.saveRecord(.task, id: taskID, json: task.storedJSON, on: self.loop)
+        saved.whenFailure { error in
             self.logger.warning("could not save task", metadata: ["agentd.task_id": "\(taskID)", "agentd.error": "\(error)"])
         }
+        return saved
     }
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(AgentdError) -> T) -> EventLoopFuture<T> {
