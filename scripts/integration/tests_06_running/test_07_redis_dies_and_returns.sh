@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Own Redis: kill it under a running agentd -> send is unavailable and health degraded,
-# the daemon stays up; start Redis again on the same port -> agentd recovers.
+# the daemon stays up; start Redis again on the same port -> agentd recovers, and a
+# subscriber that stayed connected through the outage gets pushes again by itself.
 source "$(dirname "$0")/../test_functions.sh"
 require_redis
 start_private_redis
@@ -11,6 +12,22 @@ c = Conn()
 c.hello("survivor")
 c.send("survivor", {"before": True})
 PY
+# A subscriber that stays connected through the outage (in the background until the end).
+py >"$TEST_TMP/sub.out" <<'PY' &
+import time
+from wire import *
+s = Conn(timeout=40)
+s.hello("listener")
+s.call("subscribe", prefetch=10)
+print("subscribed", flush=True)
+m = s.expect_event(timeout=35)
+assert m["event"] == "message" and m["message"]["content"] == {"after": True}, m
+s.call("ack", message_ids=[m["message"]["message_id"]])
+print("pushed after the outage", flush=True)
+PY
+sub_pid=$!
+for _ in $(seq 1 100); do grep -q subscribed "$TEST_TMP/sub.out" 2>/dev/null && break; sleep 0.1; done
+grep -q subscribed "$TEST_TMP/sub.out" || fail "subscriber did not subscribe"
 kill_private_redis
 py <<'PY'
 import time
@@ -37,7 +54,7 @@ end = time.monotonic() + 15
 t0 = time.monotonic()
 ok = False
 while time.monotonic() < end:
-    r = c.request("send", message={"to_agent": "survivor", "message_type": "status_update", "content": {"after": True}}, timeout=10)
+    r = c.request("send", message={"to_agent": "listener", "message_type": "status_update", "content": {"after": True}}, timeout=10)
     if r.get("ok"):
         ok = True
         break
@@ -48,4 +65,7 @@ h = c.call("health")
 assert (h["status"], h["store"]) == ("ok", "up"), h
 print("# redis back: send ok again after %.2f s" % (time.monotonic() - t0))
 PY
+wait "$sub_pid" || fail "the subscriber got no push after the outage: $(cat "$TEST_TMP/sub.out")"
+grep -q "pushed after the outage" "$TEST_TMP/sub.out" || fail "no push after the outage"
+echo "# subscriber connected through the outage got the new message pushed"
 stop_agentd
