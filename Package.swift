@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "agentd", targets: ["agentd"]),
         .library(name: "AgentCore", targets: ["AgentCore"]),
+        .library(name: "AgentdClient", targets: ["AgentdClient"]),
         .executable(name: "agentd-bench", targets: ["agentd-bench"]),
     ],
     dependencies: [
@@ -27,6 +28,15 @@ let package = Package(
         ),
         .target(name: "AgentCore"),
         .target(name: "AgentdConfig"),
+        .target(
+            name: "AgentdClient",
+            dependencies: [
+                "AgentCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "RedisStreams",
             dependencies: [
@@ -76,6 +86,19 @@ let package = Package(
                 "RedisStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "AgentdClientTests",
+            dependencies: [
+                "AgentdClient",
+                "AgentCore",
+                "AgentdConfig",
+                "Broker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
