@@ -47,6 +47,7 @@ public struct BrokerConfiguration: Sendable {
         var delivery = DeliveryEngine.Configuration()
         delivery.ackTimeout = .milliseconds(Int64(config.ackTimeoutMilliseconds))
         delivery.maxDeliveries = config.maxDeliveries
+        delivery.storeTimeout = .milliseconds(Int64(config.storeTimeoutMilliseconds))
         self.delivery = delivery
         self.dedupWindowMilliseconds = config.dedupWindowMilliseconds
         self.maxFetchLimit = config.maxFetchLimit

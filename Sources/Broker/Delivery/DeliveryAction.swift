@@ -10,6 +10,8 @@ enum DeliveryAction {
     case push(SessionLink, [[UInt8]])
     case deadLetter(inbox: String, ref: EntryRef, reason: DeadLetterReason)
     case promoteDelayed
+    /// List the inbox's entries in flight in the store (see `DeliveryState+Resync`).
+    case resync(inbox: String)
 }
 
 /// The events the engine's single timer serves.
@@ -24,4 +26,6 @@ enum TimerEvent: Sendable {
     case delayedDue
     /// Try an inbox again after the store failed.
     case pumpAgain(inbox: String)
+    /// Time to check an inbox whose take failed against the store.
+    case resync(inbox: String)
 }

@@ -19,6 +19,9 @@ public final class DeliveryEngine: Sendable {
         public var maxDeliveries: Int = 5
         /// Most messages asked of the store in one round trip.
         public var maxTake: Int = 1_000
+        /// Longest a store call can take (`store_timeout_ms`): after a failed take, its inbox is
+        /// checked against the store once twice this has passed.
+        public var storeTimeout: TimeAmount = .seconds(2)
 
         /// The defaults of the contract.
         public init() {}
@@ -42,7 +45,8 @@ public final class DeliveryEngine: Sendable {
                 limits: .init(
                     ackTimeout: configuration.ackTimeout,
                     maxDeliveries: configuration.maxDeliveries,
-                    maxTake: configuration.maxTake
+                    maxTake: configuration.maxTake,
+                    resyncDelay: configuration.storeTimeout * 2
                 )
             )
         )
@@ -222,6 +226,18 @@ public final class DeliveryEngine: Sendable {
                 }
             case .promoteDelayed:
                 self.promoteDelayed()
+            case .resync(let inbox):
+                self.store.pending(inbox: inbox, on: self.loop).whenComplete { result in
+                    switch result {
+                    case .success(let pending):
+                        self.mutate { state, actions, now, wallNow in
+                            state.resynced(inbox, pending: pending, now: now, wallNow: wallNow, actions: &actions)
+                        }
+                    case .failure(let error):
+                        self.logger.warning("checking a failed take's inbox failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
+                        self.mutate { state, _, now, _ in state.resyncFailed(inbox, now: now) }
+                    }
+                }
             }
         }
     }

@@ -11,6 +11,10 @@ struct DeliveryState: Sendable {
         var maxDeliveries: Int
         /// Most messages asked of the store in one take.
         var maxTake: Int
+        /// How long after a failed take its inbox is checked against the store (see
+        /// `DeliveryState+Resync`): long enough for every store call made before the failure
+        /// to have ended, one way or the other.
+        var resyncDelay: TimeAmount = .seconds(4)
     }
 
     let limits: Limits
@@ -58,7 +62,7 @@ struct DeliveryState: Sendable {
         self.dropIfIdle(agent)
     }
 
-    private mutating func dropIfIdle(_ agent: String) {
+    mutating func dropIfIdle(_ agent: String) {
         if let inbox = self.inboxes[agent], inbox.isIdle {
             self.inboxes[agent] = nil
         }
@@ -113,6 +117,9 @@ struct DeliveryState: Sendable {
         for id in messageIDs {
             guard let record = inbox.inFlight.removeValue(forKey: id) else { continue }
             refs.append(record.ref)
+            if inbox.resyncPending {
+                inbox.ackedDuringResync.insert(record.ref.entryID)
+            }
             self.inFlightTotal -= 1
             if record.pushed {
                 inbox.subscribers[record.sessionID]?.credit += 1
@@ -233,6 +240,8 @@ struct DeliveryState: Sendable {
             actions.append(.promoteDelayed)
         case .pumpAgain(let agent):
             self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        case .resync(let agent):
+            self.startResync(agent, now: now, actions: &actions)
         }
     }
 
@@ -349,6 +358,12 @@ struct DeliveryState: Sendable {
     mutating func takeFailed(_ error: AgentdError, inbox agent: String, now: NIODeadline, actions: inout [DeliveryAction]) -> [EventLoopPromise<[[UInt8]]>] {
         guard var inbox = self.inboxes[agent] else { return [] }
         inbox.taking = false
+        if error.code == .unavailable && !inbox.resyncPending {
+            // The take may have run in Redis all the same: look for what it took, later.
+            inbox.resyncPending = true
+            inbox.ackedDuringResync = []
+            self.timers.push(.resync(inbox: agent), at: now + self.limits.resyncDelay)
+        }
         let failed = inbox.waiters.map(\.promise)
         inbox.waiters.removeAll()
         if !inbox.subscribers.isEmpty {

@@ -53,11 +53,16 @@ struct InboxState: Sendable {
     var inFlight: [String: InFlight] = [:]
     /// Connections attached as this agent.
     var sessions = 0
+    /// A take failed in a way that leaves open whether it ran (see `DeliveryState+Resync`).
+    var resyncPending = false
+    /// Entries acked while `resyncPending`: in the store's pending list maybe, but done.
+    var ackedDuringResync: Set<EntryID> = []
 
     var hasRetries: Bool { self.retries.contains { !$0.isEmpty } }
 
     var isIdle: Bool {
         self.sessions == 0 && self.inFlight.isEmpty && !self.hasRetries && self.waiters.isEmpty && !self.taking
+            && !self.resyncPending
     }
 
     /// Inserts keeping the list ordered by entry id (releases come in any order).

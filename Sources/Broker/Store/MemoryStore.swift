@@ -72,6 +72,16 @@ public final class MemoryStore: MessageStore {
         self.run(on: loop) { state in (inFlight: [:], nextDue: state.delayed.first?.due) }
     }
 
+    public func pending(inbox: String, on loop: any EventLoop) -> EventLoopFuture<[RecoveredEntry]> {
+        self.run(on: loop) { state in
+            Priority.deliveryOrder.flatMap { priority in
+                (state.streams[inbox]?[priority]?.pending ?? [:]).sorted { $0.key < $1.key }.map { entry, deliveries in
+                    RecoveredEntry(ref: EntryRef(priority: priority, entryID: entry), deliveries: deliveries)
+                }
+            }
+        }
+    }
+
     public func counters(on loop: any EventLoop) -> EventLoopFuture<StoreCounters> {
         self.run(on: loop) { $0.counters }
     }

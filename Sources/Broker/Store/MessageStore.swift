@@ -52,6 +52,10 @@ public protocol MessageStore: RecordStore {
     /// next delayed message is due.
     func recover(on loop: any EventLoop) -> EventLoopFuture<(inFlight: [String: [RecoveredEntry]], nextDue: Int64?)>
 
+    /// The entries of `inbox` the store has as delivered and not acked, with their delivery
+    /// counts (to find what a take that failed on the way took after all).
+    func pending(inbox: String, on loop: any EventLoop) -> EventLoopFuture<[RecoveredEntry]>
+
     /// The durable counters.
     func counters(on loop: any EventLoop) -> EventLoopFuture<StoreCounters>
 

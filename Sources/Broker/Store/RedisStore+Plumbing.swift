@@ -73,12 +73,23 @@ extension RedisStore {
         self.client.submit(commands, on: loop) { result in
             switch result {
             case .success(let replies):
-                promise.succeed(replies)
+                if let busy = replies.lazy.compactMap(\.errorMessage).first(where: Self.isServerUnavailable) {
+                    promise.fail(AgentdError.unavailable("store unavailable: \(busy)"))
+                } else {
+                    promise.succeed(replies)
+                }
             case .failure(let error):
                 promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
             }
         }
         return promise.futureResult
+    }
+
+    /// Error replies that say Redis cannot serve right now (still loading its data after a
+    /// restart, a script running too long, a replica without its primary or read-only), as
+    /// opposed to a command's own error: the request should be retried, so `unavailable`.
+    static func isServerUnavailable(_ message: String) -> Bool {
+        ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "READONLY"].contains { message.hasPrefix($0 + " ") || message == $0 }
     }
 
     static func unexpected(_ operation: String, _ reply: RedisReply) -> AgentdError {

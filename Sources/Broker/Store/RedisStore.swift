@@ -286,35 +286,44 @@ public final class RedisStore: MessageStore, RecordStore {
             let inboxes = (replies[0].array ?? []).compactMap(\.string)
             let delayed = replies[1].array ?? []
             let nextDue = delayed.count == 2 ? delayed[1].string.flatMap { Double($0) }.map { Int64($0) } : nil
-            var commands: [RedisCommand] = []
-            var slots: [(String, Priority)] = []
-            for inbox in inboxes {
-                for priority in Priority.deliveryOrder {
-                    var command = RedisCommand("XPENDING", self.keys.stream(inbox, priority), "agentd", "-", "+")
-                    // Far beyond any sane in-flight count of one inbox; bounds the reply.
-                    command.append(100_000)
-                    commands.append(command)
-                    slots.append((inbox, priority))
+            return self.pending(inboxes: inboxes, on: loop).map { (inFlight: $0, nextDue: nextDue) }
+        }
+    }
+
+    public func pending(inbox: String, on loop: any EventLoop) -> EventLoopFuture<[RecoveredEntry]> {
+        self.pending(inboxes: [inbox], on: loop).map { $0[inbox] ?? [] }
+    }
+
+    /// `XPENDING` of every priority stream of `inboxes`, in one round trip.
+    private func pending(inboxes: [String], on loop: any EventLoop) -> EventLoopFuture<[String: [RecoveredEntry]]> {
+        var commands: [RedisCommand] = []
+        var slots: [(String, Priority)] = []
+        for inbox in inboxes {
+            for priority in Priority.deliveryOrder {
+                var command = RedisCommand("XPENDING", self.keys.stream(inbox, priority), "agentd", "-", "+")
+                // Far beyond any sane in-flight count of one inbox; bounds the reply.
+                command.append(100_000)
+                commands.append(command)
+                slots.append((inbox, priority))
+            }
+        }
+        guard !commands.isEmpty else {
+            return loop.makeSucceededFuture([:])
+        }
+        let streams = slots
+        return self.call(commands, on: loop).map { replies in
+            var pending: [String: [RecoveredEntry]] = [:]
+            for (reply, (inbox, priority)) in zip(replies, streams) {
+                // A missing stream or group answers with an error: nothing pending there.
+                guard let entries = try? StreamReplies.pending(reply) else { continue }
+                for entry in entries {
+                    guard let id = EntryID(entry.id) else { continue }
+                    pending[inbox, default: []].append(
+                        RecoveredEntry(ref: EntryRef(priority: priority, entryID: id), deliveries: Int(entry.deliveries))
+                    )
                 }
             }
-            guard !commands.isEmpty else {
-                return loop.makeSucceededFuture((inFlight: [:], nextDue: nextDue))
-            }
-            let streams = slots
-            return self.call(commands, on: loop).map { replies in
-                var inFlight: [String: [RecoveredEntry]] = [:]
-                for (reply, (inbox, priority)) in zip(replies, streams) {
-                    // A missing stream or group answers with an error: nothing pending there.
-                    guard let entries = try? StreamReplies.pending(reply) else { continue }
-                    for entry in entries {
-                        guard let id = EntryID(entry.id) else { continue }
-                        inFlight[inbox, default: []].append(
-                            RecoveredEntry(ref: EntryRef(priority: priority, entryID: id), deliveries: Int(entry.deliveries))
-                        )
-                    }
-                }
-                return (inFlight: inFlight, nextDue: nextDue)
-            }
+            return pending
         }
     }
 
