@@ -98,18 +98,26 @@ public final class RedisStore: MessageStore, RecordStore {
         if let plain = self.plainSend(message), let takeSHA = self.shas.withLockedValue({ $0[RedisScripts.take.name] }) {
             return self.call(plain + [Self.evalSHA(takeSHA, takeTail)], on: loop).flatMap { replies in
                 let takeReply = replies[replies.count - 1]
-                if takeReply.isNoScriptError {
+                let outcome: SendOutcome
+                do {
+                    outcome = try Self.decodePlainSend(replies.dropLast())
+                } catch {
+                    let taken = Result<TakeResult, any Error> {
+                        try Self.decodeTake(try Self.checkedReply(takeReply, RedisScripts.take.name))
+                    }
+                    return loop.makeFailedFuture(SendAlongsideTakeError(send: error, take: taken))
+                }
+                guard !takeReply.isNoScriptError else {
+                    // Redis lost its scripts (a restart): the send is done; take again by source.
                     self.shas.withLockedValue { $0.removeAll() }
+                    return self.run(RedisScripts.take, takeTail, on: loop).flatMapThrowing(Self.decodeTake)
+                        .map { (outcome, .success($0)) }
+                        .recover { (outcome, .failure($0)) }
                 }
                 let taken = Result<TakeResult, any Error> {
                     try Self.decodeTake(try Self.checkedReply(takeReply, RedisScripts.take.name))
                 }
-                do {
-                    let outcome = try Self.decodePlainSend(replies.dropLast())
-                    return loop.makeSucceededFuture((outcome, taken))
-                } catch {
-                    return loop.makeFailedFuture(SendAlongsideTakeError(send: error, take: taken))
-                }
+                return loop.makeSucceededFuture((outcome, taken))
             }
         }
         let sendTail = self.sendTail(message, dedupWindowMilliseconds: dedupWindowMilliseconds)

@@ -58,4 +58,33 @@ struct RedisStorePlainSendTests {
             _ = try await client.execute(RedisCommand([Array("DEL".utf8)] + names))
         }
     }
+
+    /// Redis lost its scripts (a restart) between a take and the next send that carries one:
+    /// the send is stored and its take runs again by source instead of failing.
+    @Test func aLostTakeScriptIsLoadedAgainBehindASend() async throws {
+        let address = try #require(StoreBackend.redisAddress)
+        var configuration = AgentdConfiguration()
+        configuration.redis = address
+        configuration.keyPrefix = "ut-\(UUID().uuidString)"
+        let store = RedisStore(configuration: configuration)
+        let client = RedisClient(configuration: RedisConfiguration(host: address.host, port: address.port))
+        defer {
+            store.shutdown()
+            client.shutdown()
+        }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let take = TakeRequest(inbox: "box", retries: [:], limit: 10, now: WallClock.nowMilliseconds())
+        #expect(try await store.take(take, on: loop).get().taken.isEmpty)   // loads the take script
+
+        _ = try await client.execute(RedisCommand("SCRIPT", "FLUSH"))
+        let (outcome, taken) = try await store.send(self.message("one"), dedupWindowMilliseconds: 1_000, thenTake: take, on: loop).get()
+        #expect(outcome == .stored)
+        #expect(try taken.get().taken.map(\.messageID) == ["one"])
+
+        let keys = try await client.execute(RedisCommand("KEYS", configuration.keyPrefix + ":*")).array ?? []
+        let names = keys.compactMap(\.bytes)
+        if !names.isEmpty {
+            _ = try await client.execute(RedisCommand([Array("DEL".utf8)] + names))
+        }
+    }
 }
