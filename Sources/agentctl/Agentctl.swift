@@ -59,6 +59,10 @@ struct Agentctl: AsyncParsableCommand {
         ]
     )
 
+    /// ArgumentParser's usage errors start `error: ` like agentctl's own (its default is
+    /// `Error: `), so every failure line on stderr reads alike.
+    static var _errorPrefix: String { "error: " }
+
     /// No subcommand: a usage error (exit 2) rather than ArgumentParser's help with
     /// status 0, so a script that lost its subcommand fails.
     func run() async throws {

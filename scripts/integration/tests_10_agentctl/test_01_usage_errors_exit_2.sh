@@ -9,7 +9,7 @@ source "$(dirname "$0")/ctl_functions.sh"
 export AGENTD_SERVER="127.0.0.1:$(free_port)"
 
 expect_ctl 2 health --bogus
-assert_contains "$CTL_ERR" "Unknown option '--bogus'"
+assert_contains "$CTL_ERR" "error: Unknown option '--bogus'"
 expect_ctl 2 send w1 --priority urgent
 expect_ctl 2 send w1 --ttl 5x
 expect_ctl 2 send
