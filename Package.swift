@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "AgentCore", targets: ["AgentCore"]),
         .library(name: "AgentdClient", targets: ["AgentdClient"]),
         .executable(name: "agentd-bench", targets: ["agentd-bench"]),
+        .executable(name: "agentctl", targets: ["agentctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -66,6 +67,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The operator CLI: one file per subcommand, on top of the client library.
+        // NIOCore only for `TimeAmount`, the client's duration type.
+        .executableTarget(
+            name: "agentctl",
+            dependencies: [
+                "AgentdClient",
+                "AgentCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Load generator for scripts/bench.sh (docs/performance.md): raw NIO connections.

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+
+/// The options every subcommand takes: where agentd is, who to be, how to print.
+///
+/// Each default comes from the environment first (`AGENTD_SERVER`, `AGENTD_AGENT`,
+/// `AGENTD_TOKEN`), so a shell can set them once for many commands.
+struct ConnectionOptions: ParsableArguments {
+    /// The address used when neither `--server` nor `AGENTD_SERVER` says otherwise.
+    static let defaultServer = "127.0.0.1:7420"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "agentd's address (default: $AGENTD_SERVER, else \(Self.defaultServer)).",
+            valueName: "host:port"
+        )
+    )
+    var server: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The agent id to say hello as (default: $AGENTD_AGENT, else agentctl-<pid>).",
+            valueName: "id"
+        )
+    )
+    var agent: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Token sent in hello (default: $AGENTD_TOKEN; prefer the variable, flags show up in ps).",
+            valueName: "token"
+        )
+    )
+    var token: String?
+
+    @Flag(name: .long, help: "Machine output: one JSON object per result, shaped like agentd's reply.")
+    var json = false
+
+    @Flag(name: .long, help: "Connect with TLS (not supported by this agentd version yet: exit 2).")
+    var tls = false
+
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp("CA bundle for TLS (not supported by this agentd version yet: exit 2).", valueName: "file")
+    )
+    var caFile: String?
+
+    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// The agent id for hello, and whether agentctl made it up (then it is this run's alone,
+    /// so a registration made for it is removed again at the end).
+    var agentID: (id: String, generated: Bool) {
+        if let agent = self.agent ?? self.environment["AGENTD_AGENT"], !agent.isEmpty {
+            return (agent, false)
+        }
+        return ("agentctl-\(ProcessInfo.processInfo.processIdentifier)", true)
+    }
+
+    /// The token for hello, if any.
+    var resolvedToken: String? {
+        if let token = self.token ?? self.environment["AGENTD_TOKEN"], !token.isEmpty {
+            return token
+        }
+        return nil
+    }
+
+    /// The address to connect to.
+    ///
+    /// - Throws: ``CommandFailure`` (exit 2) when TLS was asked for or the address is bad.
+    func address() throws(CommandFailure) -> ServerAddress {
+        // TLS arrives with the security work; failing loudly beats a silent plaintext
+        // connection to a server the user meant to reach over TLS.
+        if self.tls || self.caFile != nil {
+            throw .usage("TLS is not supported by this agentd version yet (--tls, --ca-file)")
+        }
+        var text = Self.defaultServer
+        if let server = self.server ?? self.environment["AGENTD_SERVER"], !server.isEmpty {
+            text = server
+        }
+        guard let address = ServerAddress(text) else {
+            throw .usage("bad server address '\(text)': expected HOST:PORT")
+        }
+        return address
+    }
+}
