@@ -12,7 +12,9 @@ enum TestRedis {
 
     static func configuration() -> RedisConfiguration {
         let (host, port) = address ?? ("127.0.0.1", 6379)
-        return RedisConfiguration(host: host, port: port, timeout: .seconds(2))
+        // Generous: these tests check replies and order, and a loaded 2-core machine can starve
+        // Redis for seconds (the reply watchdog has its own unit test).
+        return RedisConfiguration(host: host, port: port, timeout: .seconds(10))
     }
 
     /// Gives `body` a client and a fresh key prefix; deletes every key under the prefix afterwards.
