@@ -158,18 +158,22 @@ kill9_agentd() {
     _wait_pid "$AGENTD_PID" 10
 }
 
-# A redis-server of this test's own, for tests that kill or restart Redis.
+# A redis-server of this test's own, for tests that kill or restart Redis. Without persistence
+# unless extra redis-server options say otherwise, e.g.
+#   start_private_redis "$port" --appendonly yes --appendfsync always
 # Exports PRIVATE_REDIS_PORT, PRIVATE_REDIS_PID, PRIVATE_REDIS (HOST:PORT).
-# Pass a port to restart on the same one.
+# Pass a port to restart on the same one: same directory, so an AOF is replayed.
 start_private_redis() {
     local port=${1:-$(free_port)}
+    [[ $# -gt 0 ]] && shift
     local dir="$TEST_TMP/redis-$port"
     mkdir -p "$dir"
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-        --dir "$dir" --daemonize no --loglevel warning >"$dir/redis.log" 2>&1 &
+        --dir "$dir" --daemonize no --loglevel warning "$@" >>"$dir/redis.log" 2>&1 &
     PRIVATE_REDIS_PID=$!
     _STARTED_PIDS+=("$PRIVATE_REDIS_PID")
-    local end=$((SECONDS + 10))
+    # Up to 20 s: a restart replays its AOF first, answering PING with LOADING meanwhile.
+    local end=$((SECONDS + 20))
     until [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == "PONG" ]]; do
         ((SECONDS < end)) || fail "private redis-server on port $port did not start"
         _alive "$PRIVATE_REDIS_PID" || fail "private redis-server on port $port exited: $(cat "$dir/redis.log")"

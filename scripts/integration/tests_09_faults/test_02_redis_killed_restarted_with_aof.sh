@@ -12,24 +12,8 @@ source "$(dirname "$0")/../test_functions.sh"
 require_redis
 export PYTHONPATH="$(cd "$(dirname "$0")" && pwd):$PYTHONPATH"
 
-# start_private_redis runs without persistence; this one keeps an AOF in its own directory.
-start_aof_redis() {
-    local port=$1 dir="$TEST_TMP/aof-redis"
-    mkdir -p "$dir"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always \
-        --dir "$dir" --daemonize no --loglevel warning >>"$dir/redis.log" 2>&1 &
-    AOF_REDIS_PID=$!
-    _STARTED_PIDS+=("$AOF_REDIS_PID")
-    local end=$((SECONDS + 15))
-    until [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == "PONG" ]]; do
-        ((SECONDS < end)) || fail "AOF redis-server on port $port did not start"
-        _alive "$AOF_REDIS_PID" || fail "AOF redis-server on port $port exited: $(cat "$dir/redis.log")"
-        sleep 0.05
-    done
-}
-
 REDIS_PORT=$(free_port)
-start_aof_redis "$REDIS_PORT"
+start_private_redis "$REDIS_PORT" --appendonly yes --appendfsync always
 AGENTD_STORE_TIMEOUT_MS=1000 AGENTD_REDIS_ADDR="127.0.0.1:$REDIS_PORT" start_agentd
 export REDIS_PORT MARK="$TEST_TMP/killed-at" RESULT="$TEST_TMP/result"
 
@@ -98,12 +82,11 @@ until [[ -e "$MARK" ]]; do
     _alive "$LOAD_PID" || fail "load ended before the kill point"
     sleep 0.02
 done
-kill -9 "$AOF_REDIS_PID"
-_wait_pid "$AOF_REDIS_PID" 10
+kill_private_redis
 sleep 1
 [[ "$(python3 -c "import socket; s=socket.socket(); print(s.connect_ex(('127.0.0.1', $REDIS_PORT)))")" != 0 ]] \
     || fail "something else answers on the Redis port"
-start_aof_redis "$REDIS_PORT"
+start_private_redis "$REDIS_PORT" --appendonly yes --appendfsync always
 echo "# redis killed with $(cut -d' ' -f2 "$MARK") of $(cut -d' ' -f1 "$MARK") ok sends not yet delivered, restarted from its AOF"
 _wait_pid "$LOAD_PID" 90
 [[ $WAIT_RC -ne 255 ]] || fail "load still running 90 s on"

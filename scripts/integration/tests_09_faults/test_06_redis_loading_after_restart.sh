@@ -10,23 +10,8 @@ source "$(dirname "$0")/../test_functions.sh"
 require_redis
 export PYTHONPATH="$(cd "$(dirname "$0")" && pwd):$PYTHONPATH"
 
-start_loading_redis() {
-    local port=$1 dir="$TEST_TMP/loading-redis"
-    mkdir -p "$dir"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always \
-        --key-load-delay 100 --dir "$dir" --daemonize no --loglevel warning >>"$dir/redis.log" 2>&1 &
-    LOADING_REDIS_PID=$!
-    _STARTED_PIDS+=("$LOADING_REDIS_PID")
-    local end=$((SECONDS + 20))
-    until [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == "PONG" ]]; do
-        ((SECONDS < end)) || fail "redis-server on port $port not serving within 20 s"
-        _alive "$LOADING_REDIS_PID" || fail "redis-server on port $port exited: $(cat "$dir/redis.log")"
-        sleep 0.05
-    done
-}
-
 REDIS_PORT=$(free_port)
-start_loading_redis "$REDIS_PORT"
+start_private_redis "$REDIS_PORT" --appendonly yes --appendfsync always --key-load-delay 100
 # A dataset that takes time to load: 20 000 keys in the AOF's base (the rewrite writes them
 # in RDB form, which key-load-delay slows down), none of them agentd's.
 redis-cli -p "$REDIS_PORT" eval "for i = 1, 20000 do redis.call('SET', 'ballast:' .. i, 'x') end return 1" 0 >/dev/null
@@ -112,9 +97,8 @@ until [[ -e "$MARK" ]]; do
     _alive "$LOAD_PID" || fail "load ended before the kill point"
     sleep 0.01
 done
-kill -9 "$LOADING_REDIS_PID"
-_wait_pid "$LOADING_REDIS_PID" 10
-start_loading_redis "$REDIS_PORT"
+kill_private_redis
+start_private_redis "$REDIS_PORT" --appendonly yes --appendfsync always --key-load-delay 100
 _wait_pid "$LOAD_PID" 90
 [[ $WAIT_RC -ne 255 ]] || fail "load still running 90 s on"
 [[ $WAIT_RC -eq 0 && -e "$RESULT" ]] || fail "load failed (status $WAIT_RC)"
