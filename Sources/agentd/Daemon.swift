@@ -15,6 +15,11 @@ struct Daemon {
         guard self.configuration.auth.mode == .none else {
             throw DaemonError("auth.mode = token is not supported by this version yet; use auth.mode = none")
         }
+        // Refused rather than ignored: serving plain TCP to clients that were told to expect
+        // TLS would be worse than not starting.
+        guard self.configuration.tls.certFile == nil, self.configuration.tls.keyFile == nil else {
+            throw DaemonError("TLS (tls.cert_file / tls.key_file) is not supported by this version yet; unset them to serve plain TCP")
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let store = StoreFactory.make(self.configuration)
         let broker = Broker(
