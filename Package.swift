@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "AgentdClient",
                 "AgentCore",
+                "AgentdAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -105,6 +106,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "AgentdAuthTests", dependencies: ["AgentdAuth"]),
         .testTarget(
             name: "AgentdClientTests",
             dependencies: [

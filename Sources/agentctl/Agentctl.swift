@@ -30,8 +30,9 @@ struct Agentctl: AsyncParsableCommand {
               3  could not connect to agentd, or the connection was lost
               4  `health`: agentd is degraded (its store is down)
 
-            TLS (--tls, --ca-file) and a `token` subcommand (making agent tokens) come with \
-            agentd's token authentication; this version refuses the TLS flags with exit status 2.
+            `token` makes an agent token and its tokens-file line (no connection needed). TLS \
+            (--tls, --ca-file) comes with agentd's TLS support; this version refuses the TLS \
+            flags with exit status 2.
 
             Examples:
               agentctl health
@@ -56,6 +57,7 @@ struct Agentctl: AsyncParsableCommand {
             StatsCommand.self,
             HealthCommand.self,
             DeadLettersCommand.self,
+            TokenCommand.self,
         ]
     )
 
