@@ -30,7 +30,7 @@ class SendResult(NamedTuple):
     duplicate: bool
 
 
-class TaskAssignment(NamedTuple):
+class AssignResult(NamedTuple):
     """The reply to ``assign_task``."""
 
     task_id: str
@@ -153,7 +153,7 @@ def assign_task(task_type: str, required_capabilities: Iterable[str], descriptio
         required_capabilities=list(required_capabilities),
         priority=None if priority is None else _s(priority), timeout_ms=timeout_ms,
         max_retries=max_retries,
-    ), lambda r: TaskAssignment(r["task_id"], r["state"], r.get("assigned_to"))
+    ), lambda r: AssignResult(r["task_id"], r["state"], r.get("assigned_to"))
 
 
 def cancel_task(task_id: str) -> Request:

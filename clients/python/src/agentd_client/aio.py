@@ -25,7 +25,7 @@ import ssl
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _ops
-from ._ops import AgentInfoDict, Message, SendResult, TaskAssignment, TaskInfoDict
+from ._ops import AgentInfoDict, Message, SendResult, AssignResult, TaskInfoDict
 from .client import DEFAULT_PORT, encode_frame, is_event
 from .errors import AgentdError, ConnectionLost, RequestTimeout, error_from_reply
 
@@ -560,7 +560,7 @@ class AsyncClient:
     async def assign_task(self, task_type: str, required_capabilities: Iterable[str] = (), *,
                           description: Optional[str] = None, parameters: Optional[Dict[str, Any]] = None,
                           priority: Optional[str] = None, timeout_ms: Optional[int] = None,
-                          max_retries: Optional[int] = None) -> TaskAssignment:
+                          max_retries: Optional[int] = None) -> AssignResult:
         """``assign_task``."""
         return await self._call(_ops.assign_task(task_type, required_capabilities, description, parameters,
                                                  priority, timeout_ms, max_retries))

@@ -38,7 +38,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from . import _ops
-from ._ops import AgentInfoDict, Message, SendResult, TaskAssignment, TaskInfoDict
+from ._ops import AgentInfoDict, Message, SendResult, AssignResult, TaskInfoDict
 from .errors import AgentdError, ConnectionLost, ProtocolError, RequestTimeout, error_from_reply
 
 log = logging.getLogger("agentd_client")
@@ -677,9 +677,9 @@ class Client:
     def assign_task(self, task_type: str, required_capabilities: Iterable[str] = (), *,
                     description: Optional[str] = None, parameters: Optional[Dict[str, Any]] = None,
                     priority: Optional[str] = None, timeout_ms: Optional[int] = None,
-                    max_retries: Optional[int] = None) -> TaskAssignment:
+                    max_retries: Optional[int] = None) -> AssignResult:
         """``assign_task`` (supervisor/coordinator): give a task to the best available worker,
-        or keep it pending. Returns ``TaskAssignment(task_id, state, assigned_to)``."""
+        or keep it pending. Returns ``AssignResult(task_id, state, assigned_to)``."""
         return self._call(_ops.assign_task(task_type, required_capabilities, description, parameters,
                                            priority, timeout_ms, max_retries))
 
