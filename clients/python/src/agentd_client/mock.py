@@ -44,6 +44,13 @@ def now_rfc3339(t: Optional[float] = None) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
 
 
+def _check_agent_id(name: str, agent_id: str) -> str:
+    """agentd's rule for agent ids: 1-128 characters of A-Z a-z 0-9 . _ : @ -."""
+    if not (1 <= len(agent_id) <= 128) or not all(c.isascii() and (c.isalnum() or c in "._:@-") for c in agent_id):
+        raise BadRequest("%s: must be 1-128 characters of A-Z a-z 0-9 . _ : @ -" % name)
+    return agent_id
+
+
 class _Stored:
     """One stored message and its delivery state."""
 
@@ -263,8 +270,7 @@ class MockBroker:
         agent_id = self._want(fields, "agent_id", str)
         if session.mock_agent is not None:
             raise BadRequest("hello: this connection already said hello")
-        if not (1 <= len(agent_id) <= 128) or not all(c.isascii() and (c.isalnum() or c in "._:@-") for c in agent_id):
-            raise BadRequest("agent_id: %r is not a valid agent id" % agent_id)
+        _check_agent_id("agent_id", agent_id)
         if agent_id == "agentd":
             raise Forbidden("agent_id: \"agentd\" is reserved for the server")
         session.mock_agent = agent_id
@@ -280,7 +286,7 @@ class MockBroker:
         assert sender is not None
         if m.get("from_agent") not in (None, sender):
             raise Forbidden("message.from_agent: a session may only send as itself")
-        to_agent = self._want(m, "to_agent", str)
+        to_agent = _check_agent_id("message.to_agent", self._want(m, "to_agent", str))
         mtype = self._want(m, "message_type", str)
         if mtype not in MESSAGE_TYPES:
             raise BadRequest("message.message_type: %r is not one of %s" % (mtype, ", ".join(MESSAGE_TYPES)))
