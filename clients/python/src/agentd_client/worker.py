@@ -32,6 +32,7 @@ What it does:
   for running handlers to finish and report, then says ``bye``.
 """
 
+import hashlib
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -81,7 +82,16 @@ class TaskContext:
         self._reports += 1
         body = {"task_id": self.task_id, "status": status}
         body.update(content)
-        self.worker._send_report(self, body, "%s:r%d" % (self.message_id, self._reports))
+        self.worker._send_report(self, body, self._report_id())
+
+    def _report_id(self) -> str:
+        """The ``message_id`` of this attempt's next report: fixed per report, so a resend
+        after a lost connection is deduplicated by agentd; different per delivery attempt,
+        so a task run again after a crash is not mistaken for the first run's reports."""
+        base = self.message_id
+        if len(base) > 90:  # keep within agentd's 128-character message ids
+            base = "r-" + hashlib.sha1(base.encode("utf-8")).hexdigest()[:24]
+        return "%s:a%d:r%d" % (base, self.attempt, self._reports)
 
     def is_cancelled(self) -> bool:
         """True once the supervisor cancelled this task."""
