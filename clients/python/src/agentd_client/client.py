@@ -29,6 +29,7 @@ import json
 import logging
 import queue
 import random
+import select
 import socket
 import ssl
 import threading
@@ -135,6 +136,8 @@ class Client:
         # Held while registering a pending reply and writing its request, so the order of
         # _pending is the order of the requests on the wire (replies come in that order).
         self._write_lock = threading.Lock()
+        # TLS only: one SSL object is never read and written by two threads at once.
+        self._io_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._events: "queue.Queue[Any]" = queue.Queue()
         self._dispatcher: Optional[threading.Thread] = None
@@ -217,9 +220,14 @@ class Client:
             sock: socket.socket = raw
             if self.ssl_context is not None:
                 sock = self.ssl_context.wrap_socket(raw, server_hostname=self.server_hostname or self.host)
-            # The reader thread blocks in recv until a frame or EOF: no socket timeout.
-            # Reply waits are bounded by the request's own timeout instead.
-            sock.settimeout(None)
+            if isinstance(sock, ssl.SSLSocket):
+                # OpenSSL must not read and write one SSL object from two threads at once,
+                # so TLS sockets are non-blocking and every recv/send holds _io_lock.
+                sock.setblocking(False)
+            else:
+                # The reader thread blocks in recv until a frame or EOF: no socket timeout.
+                # Reply waits are bounded by the request's own timeout instead.
+                sock.settimeout(None)
             return sock
         except BaseException:
             raw.close()
@@ -237,36 +245,78 @@ class Client:
         return gen
 
     def _read_loop(self, sock: socket.socket, gen: int) -> None:
-        reader = sock.makefile("rb")
         error: Optional[BaseException] = None
         try:
-            while True:
-                line = reader.readline()
-                if not line:
-                    break
-                line = line.strip()
-                if not line:
-                    continue
+            if isinstance(sock, ssl.SSLSocket):
+                self._read_tls(sock, gen)
+            else:
+                reader = sock.makefile("rb")
                 try:
-                    frame = json.loads(line.decode("utf-8"))
-                except ValueError:
-                    log.warning("agentd sent a line that is not JSON: %r", line[:200])
-                    continue
-                if not isinstance(frame, dict):
-                    log.warning("agentd sent a frame that is not an object: %r", line[:200])
-                    continue
-                if is_event(frame):
-                    self._on_event(frame, gen)
-                else:
-                    self._on_reply(frame, gen)
+                    while True:
+                        line = reader.readline()
+                        if not line:
+                            break
+                        self._handle_line(line, gen)
+                finally:
+                    reader.close()
         except (OSError, ValueError) as e:  # ValueError: the file was closed under us
             error = e
         finally:
-            try:
-                reader.close()
-            except OSError:
-                pass
             self._lost(gen, error)
+
+    def _read_tls(self, sock: ssl.SSLSocket, gen: int) -> None:
+        buf = b""
+        while True:
+            with self._io_lock:
+                try:
+                    chunk: Optional[bytes] = sock.recv(65536)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    chunk = None
+            if chunk is None:
+                with self._lock:
+                    if gen != self._gen:
+                        return
+                select.select([sock], [], [], 0.5)
+                continue
+            if not chunk:
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self._handle_line(line, gen)
+
+    def _handle_line(self, line: bytes, gen: int) -> None:
+        line = line.strip()
+        if not line:
+            return
+        try:
+            frame = json.loads(line.decode("utf-8"))
+        except ValueError:
+            log.warning("agentd sent a line that is not JSON: %r", line[:200])
+            return
+        if not isinstance(frame, dict):
+            log.warning("agentd sent a frame that is not an object: %r", line[:200])
+            return
+        if is_event(frame):
+            self._on_event(frame, gen)
+        else:
+            self._on_reply(frame, gen)
+
+    def _sendall(self, sock: socket.socket, data: bytes) -> None:
+        if not isinstance(sock, ssl.SSLSocket):
+            sock.sendall(data)
+            return
+        view = memoryview(data)
+        while view:
+            with self._io_lock:
+                try:
+                    n = sock.send(view)
+                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                    n = 0
+            if n:
+                view = view[n:]
+            else:
+                select.select([], [sock], [], 1.0)
 
     def _on_reply(self, frame: Dict[str, Any], gen: int) -> None:
         rid = frame.get("id")
@@ -433,7 +483,7 @@ class Client:
                     raise ConnectionLost("connection lost", self.last_bye_reason)
                 self._pending[rid] = fut
             try:
-                sock.sendall(data)
+                self._sendall(sock, data)
             except OSError as e:
                 with self._lock:
                     self._pending.pop(rid, None)

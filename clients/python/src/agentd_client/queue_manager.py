@@ -87,7 +87,8 @@ class MessageQueueManager:
         port: agentd's agent port.
         agent_id: the agent this manager acts as by default (sender of messages without
             ``from_agent``, reader for ``get_messages()`` without ``agent_id``).
-        mock_mode: use an in-process mock broker instead of agentd.
+        mock_mode: use an in-process mock broker instead of agentd (``use_mock`` is the
+            old name, accepted too).
         broker: the mock broker (default: the process-wide one).
         token: ``hello`` token (``auth.mode = token``).
         send_retries: how often ``send_message`` retries after ``unavailable``,
@@ -101,7 +102,9 @@ class MessageQueueManager:
     def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, agent_id: str = "agent", *,
                  mock_mode: bool = False, broker: Optional[MockBroker] = None, token: Optional[str] = None,
                  send_retries: int = 3, raise_errors: bool = False, connect: bool = True,
-                 **client_options: Any) -> None:
+                 use_mock: Optional[bool] = None, **client_options: Any) -> None:
+        if use_mock is not None:  # the old Redis library's name for mock_mode
+            mock_mode = use_mock
         self.host = host
         self.port = port
         self.agent_id = agent_id
@@ -255,6 +258,11 @@ class MessageQueueManager:
             "active_agents": stats["registry"]["active_agents"],
             "mode": "mock" if self.mock_mode else "agentd", "agentd": stats,
         }
+
+    @property
+    def use_mock(self) -> bool:
+        """Old name of ``mock_mode``."""
+        return self.mock_mode
 
     def is_connected(self) -> bool:
         """True when the default agent's connection is up (always True in mock mode)."""
