@@ -238,3 +238,9 @@ def redis_factory(session_tmp: str):
     yield start
     for r in started:
         r.stop_process()
+
+
+def pytest_report_header(config):
+    import agentd_client
+    return ["agentd_client %s from %s" % (agentd_client.__version__, os.path.dirname(agentd_client.__file__)),
+            "AGENTD_BIN=%s" % AGENTD_BIN]
