@@ -304,12 +304,18 @@ class AsyncClient:
             _close_writer(writer)
             return
         gen = await self._install(reader, writer, "restoring")
-        if self._hello_done and self._agent_id is not None:
-            op, fields, _ = _ops.hello(self._agent_id, self._token)
-            self.server_info = await self._wait(self._write(gen, op, fields), self.connect_timeout + self.read_timeout)
-        if self._subscribed:
-            op, fields, _ = _ops.subscribe(self._prefetch)
-            await self._wait(self._write(gen, op, fields), self.read_timeout)
+        try:
+            if self._hello_done and self._agent_id is not None:
+                op, fields, _ = _ops.hello(self._agent_id, self._token)
+                self.server_info = await self._wait(self._write(gen, op, fields),
+                                                    self.connect_timeout + self.read_timeout)
+            if self._subscribed:
+                op, fields, _ = _ops.subscribe(self._prefetch)
+                await self._wait(self._write(gen, op, fields), self.read_timeout)
+        except Exception as e:
+            # Drop this half-restored connection; the state goes back to "reconnecting".
+            await self._lost(gen, e)
+            raise
         if self._gen != gen:
             raise ConnectionLost("connection lost while restoring the session")
         self._state = "ready"

@@ -427,12 +427,18 @@ class Client:
                 _close_socket(sock)
                 return
         gen = self._install(sock, "restoring")
-        if self._hello_done and self._agent_id is not None:
-            op, fields, _ = _ops.hello(self._agent_id, self._token)
-            self.server_info = self._wait(self._write(sock, gen, op, fields), self.connect_timeout + self.read_timeout)
-        if self._subscribed:
-            op, fields, _ = _ops.subscribe(self._prefetch)
-            self._wait(self._write(sock, gen, op, fields), self.read_timeout)
+        try:
+            if self._hello_done and self._agent_id is not None:
+                op, fields, _ = _ops.hello(self._agent_id, self._token)
+                self.server_info = self._wait(self._write(sock, gen, op, fields),
+                                              self.connect_timeout + self.read_timeout)
+            if self._subscribed:
+                op, fields, _ = _ops.subscribe(self._prefetch)
+                self._wait(self._write(sock, gen, op, fields), self.read_timeout)
+        except BaseException as e:
+            # Drop this half-restored connection; the state goes back to "reconnecting".
+            self._lost(gen, e)
+            raise
         with self._lock:
             if self._gen != gen:
                 raise ConnectionLost("connection lost while restoring the session")
