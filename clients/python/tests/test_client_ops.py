@@ -225,3 +225,19 @@ def test_context_manager_connects_and_closes(agentd):
     with Client(agentd.host, agentd.port, agent_id="ctx") as c:
         assert c.is_connected() and c.ping()
     assert not c.is_connected()
+
+
+def test_request_ids_come_back_as_the_same_json_value(agentd):
+    c = agentd.client("alice")
+    for raw, want in (('{"op":"ping","id":"7"}', "7"), ('{"op":"ping","id":7}', 7), ('{"op":"ping","id":1.5}', 1.5),
+                      ('{"op":"ping","id":12345678901234567890}', 12345678901234567890)):
+        reply = c.request_raw(raw)
+        assert reply["id"] == want and type(reply["id"]) is type(want) and reply["pong"] is True
+    assert c.request_raw('{"op":"ping"}')["id"] is None
+
+
+def test_a_message_id_belongs_to_its_first_sender(agentd):
+    agentd.client("alice").send("bob", {}, message_id="mine")
+    from agentd_client import BadRequest
+    with pytest.raises(BadRequest):
+        agentd.client("mallory").send("bob", {}, message_id="mine")

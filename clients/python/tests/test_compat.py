@@ -205,3 +205,25 @@ def test_direct_task_request_helper_sends_an_untracked_task(agentd):
         assert m.mark_processed(got.message_id)
     finally:
         m.close()
+
+
+def test_registry_liveness_is_agentds_heartbeats_keep_an_agent(agentd_factory):
+    agentd = agentd_factory({"AGENTD_HEARTBEAT_INTERVAL_MS": "300", "AGENTD_HEARTBEAT_TIMEOUT_MS": "900"})
+    reg = AgentRegistry(agentd.host, agentd.port)
+    sup = SupervisorCoordinator("boss", host=agentd.host, port=agentd.port)
+    try:
+        assert reg.register_agent("w", AgentRole.WORKER, ["x"])
+        task_id = sup.assign_task("t", "", {}, ["x"])
+        # registered but silent: agentd marks it offline and takes the task back
+        from conftest import wait_until
+        wait_until(lambda: reg.get_agent("w").status == "offline", 5, what="offline")
+        assert sup.get_task_status(task_id)["state"] == "pending"
+        assert reg.find_best_agent(["x"]) is None
+        assert reg.update_heartbeat("w")  # speaking again makes it active: the task comes back
+        assert reg.get_agent("w").status == "active"
+        wait_until(lambda: sup.get_task_status(task_id)["state"] == "assigned", 5, what="reassigned")
+        events = [h["event"] for h in sup.get_task_status(task_id)["history"]]
+        assert events == ["created", "assigned", "orphaned", "assigned"]
+    finally:
+        sup.close()
+        reg.close()

@@ -224,3 +224,20 @@ def test_a_worker_process_killed_mid_task_gets_the_task_again(agentd):
         assert wait_until(lambda: boss.stats()["queues"]["in_flight"] == 0, 5, what="acked")
     finally:
         w.stop()
+
+
+def test_heartbeats_keep_an_idle_worker_online(agentd_factory):
+    agentd = agentd_factory({"AGENTD_HEARTBEAT_INTERVAL_MS": "300", "AGENTD_HEARTBEAT_TIMEOUT_MS": "900"})
+    boss = boss_of(agentd)
+    quiet = agentd.client("quiet")
+    quiet.register("worker", [])
+    w = Worker("w-1", lambda t: "ok", host=agentd.host, port=agentd.port, heartbeat_interval=0.2).start()
+    try:
+        time.sleep(2.0)
+        status = {a["agent_id"]: a["status"] for a in boss.agents()}
+        assert status["w-1"] == "active" and status["quiet"] == "offline"
+        res = boss.assign_task("x", [])
+        assert res.assigned_to == "w-1"
+        wait_until(lambda: boss.task(res.task_id)["state"] == "completed", 5, what="completed")
+    finally:
+        w.stop()

@@ -26,7 +26,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List
 
 from . import _ops
 from ._ops import AgentInfoDict, Message, SendResult, AssignResult, TaskInfoDict
-from .client import DEFAULT_PORT, encode_frame, is_event
+from .client import DEFAULT_PORT, _is_raw, encode_frame, is_event
 from .errors import AgentdError, ConnectionLost, RequestTimeout, error_from_reply
 
 log = logging.getLogger("agentd_client")
@@ -235,8 +235,9 @@ class AsyncClient:
                 fut = self._pending.pop(rid, None)
             except TypeError:
                 fut = None
-        if fut is None and rid is None and self._pending:
-            # In-order replies: an id-less reply answers the oldest request in flight.
+        if fut is None and self._pending and (rid is None or _is_raw(next(iter(self._pending)))):
+            # In-order replies: an id-less reply (or any reply while the oldest request is
+            # a raw line) answers the oldest request in flight.
             _, fut = self._pending.popitem(last=False)
         if fut is None or fut.done():
             return

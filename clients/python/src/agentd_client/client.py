@@ -329,9 +329,10 @@ class Client:
                     fut = self._pending.pop(rid, None)
                 except TypeError:  # an unhashable id: not one of ours
                     fut = None
-            if fut is None and rid is None and self._pending:
+            if fut is None and self._pending and (rid is None or _is_raw(next(iter(self._pending)))):
                 # Replies come in request order: a reply without id (bad_json,
-                # frame_too_large, overloaded) answers the oldest request in flight.
+                # frame_too_large, overloaded), or any reply while the oldest request in
+                # flight is a raw line (whose id we did not choose), answers that oldest one.
                 _, fut = self._pending.popitem(last=False)
         if fut is None:
             log.debug("reply for no waiting request (timed out?): %r", frame)
@@ -780,6 +781,11 @@ def connect(host: str = "127.0.0.1", port: int = DEFAULT_PORT, agent_id: Optiona
         **options: any other :class:`Client` argument.
     """
     return Client(host, port, agent_id=agent_id, **options).connect()
+
+
+def _is_raw(rid: Any) -> bool:
+    """True for the key of a request written by request_raw."""
+    return isinstance(rid, tuple) and len(rid) == 2 and rid[0] == "raw"
 
 
 def _close_socket(sock: Optional[socket.socket]) -> None:
