@@ -241,3 +241,16 @@ def test_heartbeats_keep_an_idle_worker_online(agentd_factory):
         wait_until(lambda: boss.task(res.task_id)["state"] == "completed", 5, what="completed")
     finally:
         w.stop()
+
+
+def test_a_result_that_is_not_json_is_reported_as_a_failure(agentd):
+    boss = boss_of(agentd)
+    w = Worker("w-1", lambda t: {"when": object()}, host=agentd.host, port=agentd.port).start()
+    try:
+        res = boss.assign_task("x", [], max_retries=0)
+        got = reports(boss, res.task_id, "failed")
+        assert got[-1]["error"]["type"] == "TypeError" and "not JSON" in got[-1]["error"]["message"]
+        wait_until(lambda: boss.task(res.task_id)["state"] == "failed", 5, what="failed")
+        wait_until(lambda: boss.stats()["queues"]["in_flight"] == 0, 5, what="task_request acked")
+    finally:
+        w.stop()

@@ -276,8 +276,12 @@ class Worker:
                 if ctx.cancelled.is_set():
                     self.stats["cancelled"] += 1
                 else:
-                    ctx.report("completed", result=result, completion_percentage=100)
-                    self.stats["completed"] += 1
+                    try:
+                        ctx.report("completed", result=result, completion_percentage=100)
+                        self.stats["completed"] += 1
+                    except (TypeError, ValueError) as e:  # the result cannot be sent as JSON
+                        ctx.report("failed", error={"message": "result is not JSON: %s" % e, "type": type(e).__name__})
+                        self.stats["failed"] += 1
             with self._lock:
                 self._done.add(ctx.message_id)
             # Only now is the task_request done: a crash before this line means redelivery.
