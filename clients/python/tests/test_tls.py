@@ -96,6 +96,34 @@ def test_sync_client_over_tls(agentd, proxy, cert):
             assert b.ack([m["message_id"]]) == 1
 
 
+def test_tls_under_concurrent_reads_and_writes(agentd, proxy, cert):
+    """Pushes stream in while four threads pipeline sends on the same TLS connection."""
+    ctx = ssl.create_default_context(cafile=cert[0])
+    with Client("127.0.0.1", proxy.port, agent_id="loop", ssl_context=ctx, server_hostname="localhost") as c:
+        c.subscribe(prefetch=1000)
+        blob = "x" * 5000
+
+        def sender(n):
+            futs = [c.submit("send", message={"to_agent": "loop", "message_type": "status_update",
+                                              "content": {"n": n, "i": i, "blob": blob}}) for i in range(50)]
+            for f in futs:
+                assert f.result(20)["message_id"]
+
+        threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        seen = set()
+        while len(seen) < 200:
+            m = c.next_message(10)
+            assert m is not None, "only %d of 200 pushed" % len(seen)
+            assert m["content"]["blob"] == blob
+            seen.add((m["content"]["n"], m["content"]["i"]))
+            c.submit("ack", message_ids=[m["message_id"]])
+        for t in threads:
+            t.join(20)
+        assert c.stats()["queues"]["sent_total"] == 200
+
+
 def test_certificate_is_checked_against_server_hostname(agentd, proxy, cert):
     ctx = ssl.create_default_context(cafile=cert[0])
     with pytest.raises(ConnectionLost) as e:

@@ -265,7 +265,7 @@ class Client:
             self._lost(gen, error)
 
     def _read_tls(self, sock: ssl.SSLSocket, gen: int) -> None:
-        buf = b""
+        buf = bytearray()
         while True:
             with self._io_lock:
                 try:
@@ -281,9 +281,14 @@ class Client:
             if not chunk:
                 return
             buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                self._handle_line(line, gen)
+            start = 0
+            while True:
+                end = buf.find(b"\n", start)
+                if end < 0:
+                    break
+                self._handle_line(bytes(buf[start:end]), gen)
+                start = end + 1
+            del buf[:start]
 
     def _handle_line(self, line: bytes, gen: int) -> None:
         line = line.strip()
