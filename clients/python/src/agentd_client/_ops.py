@@ -1,0 +1,184 @@
+"""Request builders shared by :class:`~agentd_client.Client` and
+:class:`~agentd_client.AsyncClient` (and the in-process mock).
+
+Each function takes an op's arguments and returns ``(op, fields, extract)``: the op name,
+the request fields (optional ones left out when ``None``, so agentd's defaults apply), and
+a function turning the successful reply into the value the client method returns. Both
+clients' methods are one line each around these, so the sync and async surfaces cannot
+drift apart.
+"""
+
+from enum import Enum
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
+
+#: A message as agentd sends it (``message_id``, ``from_agent``, ``to_agent``,
+#: ``message_type``, ``content``, ``priority``, ``timestamp``, ``delivery`` ...).
+Message = Dict[str, Any]
+#: An AgentInfo object (``agent_id``, ``role``, ``capabilities``, ``status`` ...).
+AgentInfoDict = Dict[str, Any]
+#: A TaskInfo object (``task_id``, ``state``, ``assigned_to``, ``history`` ...).
+TaskInfoDict = Dict[str, Any]
+
+Extract = Callable[[Dict[str, Any]], Any]
+Request = Tuple[str, Dict[str, Any], Extract]
+
+
+class SendResult(NamedTuple):
+    """The reply to ``send``: the stored message's id, and whether it was a duplicate."""
+
+    message_id: str
+    duplicate: bool
+
+
+class AssignResult(NamedTuple):
+    """The reply to ``assign_task``."""
+
+    task_id: str
+    state: str
+    assigned_to: Optional[str]
+
+
+def _s(value: Any) -> str:
+    """A wire string from a str or an Enum member (``MessagePriority.HIGH`` -> ``"high"``)."""
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def _fields(**kw: Any) -> Dict[str, Any]:
+    """The keyword arguments whose value is not None."""
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def _key(name: str) -> Extract:
+    return lambda reply: reply.get(name)
+
+
+def _none(reply: Dict[str, Any]) -> None:
+    return None
+
+
+def _whole(reply: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in reply.items() if k not in ("id", "ok")}
+
+
+def _ids(message_ids: Iterable[str]) -> List[str]:
+    if isinstance(message_ids, str):
+        return [message_ids]
+    return list(message_ids)
+
+
+def hello(agent_id: str, token: Optional[str] = None) -> Request:
+    return "hello", _fields(agent_id=agent_id, token=token), _whole
+
+
+def ping() -> Request:
+    return "ping", {}, lambda r: bool(r.get("pong"))
+
+
+def bye() -> Request:
+    return "bye", {}, _none
+
+
+def build_message(to_agent: str, content: Dict[str, Any], message_type: str = "status_update",
+                  priority: Optional[str] = None, message_id: Optional[str] = None,
+                  correlation_id: Optional[str] = None, reply_to: Optional[str] = None,
+                  ttl_ms: Optional[int] = None, delay_ms: Optional[int] = None,
+                  from_agent: Optional[str] = None) -> Dict[str, Any]:
+    """The ``message`` object of a ``send`` request (optional members left out when None)."""
+    return _fields(message_id=message_id, from_agent=from_agent, to_agent=to_agent,
+                   message_type=_s(message_type), content=content,
+                   priority=None if priority is None else _s(priority),
+                   correlation_id=correlation_id, reply_to=reply_to, ttl_ms=ttl_ms, delay_ms=delay_ms)
+
+
+def send(message: Dict[str, Any]) -> Request:
+    return "send", {"message": message}, lambda r: SendResult(r["message_id"], bool(r.get("duplicate", False)))
+
+
+def fetch(limit: Optional[int] = None, wait_ms: Optional[int] = None) -> Request:
+    return "fetch", _fields(limit=limit, wait_ms=wait_ms), _key("messages")
+
+
+def ack(message_ids: Iterable[str]) -> Request:
+    return "ack", {"message_ids": _ids(message_ids)}, _key("acked")
+
+
+def nack(message_ids: Iterable[str], delay_ms: Optional[int] = None) -> Request:
+    return "nack", _fields(message_ids=_ids(message_ids), delay_ms=delay_ms), _key("requeued")
+
+
+def subscribe(prefetch: Optional[int] = None) -> Request:
+    return "subscribe", _fields(prefetch=prefetch), lambda r: bool(r.get("subscribed"))
+
+
+def unsubscribe() -> Request:
+    return "unsubscribe", {}, lambda r: bool(r.get("subscribed"))
+
+
+def dead_letters(limit: Optional[int] = None, agent_id: Optional[str] = None) -> Request:
+    return "dead_letters", _fields(limit=limit, agent_id=agent_id), _key("messages")
+
+
+def requeue_dead(message_ids: Iterable[str], agent_id: Optional[str] = None) -> Request:
+    return "requeue_dead", _fields(message_ids=_ids(message_ids), agent_id=agent_id), _key("requeued")
+
+
+def register(role: str, capabilities: Iterable[str], max_concurrent_tasks: Optional[int] = None,
+             metadata: Optional[Dict[str, Any]] = None) -> Request:
+    return "register", _fields(role=_s(role), capabilities=list(capabilities),
+                               max_concurrent_tasks=max_concurrent_tasks, metadata=metadata), _key("agent")
+
+
+def heartbeat(status: Optional[str] = None, current_tasks: Optional[int] = None) -> Request:
+    return "heartbeat", _fields(status=None if status is None else _s(status), current_tasks=current_tasks), _none
+
+
+def agents(capabilities: Optional[Iterable[str]] = None, role: Optional[str] = None,
+           available: Optional[bool] = None, limit: Optional[int] = None) -> Request:
+    return "agents", _fields(capabilities=None if capabilities is None else list(capabilities),
+                             role=None if role is None else _s(role), available=available,
+                             limit=limit), _key("agents")
+
+
+def deregister() -> Request:
+    return "deregister", {}, _none
+
+
+def assign_task(task_type: str, required_capabilities: Iterable[str], description: Optional[str] = None,
+                parameters: Optional[Dict[str, Any]] = None, priority: Optional[str] = None,
+                timeout_ms: Optional[int] = None, max_retries: Optional[int] = None) -> Request:
+    return "assign_task", _fields(
+        task_type=task_type, description=description, parameters=parameters,
+        required_capabilities=list(required_capabilities),
+        priority=None if priority is None else _s(priority), timeout_ms=timeout_ms,
+        max_retries=max_retries,
+    ), lambda r: AssignResult(r["task_id"], r["state"], r.get("assigned_to"))
+
+
+def cancel_task(task_id: str) -> Request:
+    return "cancel_task", {"task_id": task_id}, _key("task")
+
+
+def task(task_id: str) -> Request:
+    return "task", {"task_id": task_id}, _key("task")
+
+
+def tasks(state: Optional[str] = None, assigned_to: Optional[str] = None, limit: Optional[int] = None) -> Request:
+    return "tasks", _fields(state=state, assigned_to=assigned_to, limit=limit), _key("tasks")
+
+
+def broadcast(message_type: str, content: Dict[str, Any], priority: Optional[str] = None,
+              role: Optional[str] = None, capabilities: Optional[Iterable[str]] = None) -> Request:
+    return "broadcast", _fields(message_type=_s(message_type), content=content,
+                                priority=None if priority is None else _s(priority),
+                                role=None if role is None else _s(role),
+                                capabilities=None if capabilities is None else list(capabilities)), _key("delivered_to")
+
+
+def stats() -> Request:
+    return "stats", {}, _whole
+
+
+def health() -> Request:
+    return "health", {}, _whole
