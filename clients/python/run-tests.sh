@@ -13,7 +13,7 @@
 #    pip build in isolation, which fetches setuptools and wheel from the package index.
 #    It prints which of the two it used.
 # 4. Runs pytest on clients/python/tests with AGENTD_BIN passed through (default
-#    /tmp/helper-bin/agentd-debug) and exits with pytest's status; "no tests collected"
+#    .build/debug/agentd) and exits with pytest's status; "no tests collected"
 #    (pytest status 5) is a failure too.
 #
 # Needs: python3 (3.9+), redis-server, an agentd binary; openssl for the TLS tests.
@@ -21,7 +21,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-python3}"
-export AGENTD_BIN="${AGENTD_BIN:-/tmp/helper-bin/agentd-debug}"
+export AGENTD_BIN="${AGENTD_BIN:-$HERE/../../.build/debug/agentd}"
 export PYTHONDONTWRITEBYTECODE=1
 
 if [[ ! -x "$AGENTD_BIN" ]]; then

@@ -3,7 +3,7 @@
 - ``redis_server``: ``redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no``
   in its own temporary directory, for the whole session.
 - ``agentd``: a new agentd process for each test (``AGENTD_BIN``, default
-  /tmp/helper-bin/agentd-debug) on ``--listen 127.0.0.1:0``, with its own
+  the repository's .build/debug/agentd) on ``--listen 127.0.0.1:0``, with its own
   ``AGENTD_KEY_PREFIX``, so every test starts from an empty broker and its ``stats`` are its
   own. agentd starts in about 0.1 s.
 - ``agentd_factory``: start agentd with extra environment (short timeouts, limits), a fixed
@@ -27,7 +27,10 @@ import pytest
 
 from agentd_client import Client
 
-AGENTD_BIN = os.environ.get("AGENTD_BIN", "/tmp/helper-bin/agentd-debug")
+AGENTD_BIN = os.environ.get(
+    "AGENTD_BIN",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", ".build", "debug", "agentd"),
+)
 
 
 _FEATURES: Dict[str, bool] = {}
