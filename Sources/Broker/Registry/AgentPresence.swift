@@ -5,12 +5,17 @@ import NIOConcurrencyHelpers
 /// registry's queue: a frame must not wait for a queue hop just to count as a sign of life.
 ///
 /// Holds each agent's latest frame time, registered role (for role checks) and whether the
-/// sweeper marked it offline.
+/// sweeper marked it offline. An agent that never registered is forgotten when its last
+/// connection closes, so clients that make up a fresh agent id per run do not grow it.
 final class AgentPresence: Sendable {
     private struct Entry {
         var lastSeen: Int64
         var role: AgentRole?
         var offline = false
+        /// Connections that said hello as this agent and are still open.
+        var connections = 0
+
+        var isForgettable: Bool { self.role == nil && self.connections == 0 }
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
@@ -30,6 +35,27 @@ final class AgentPresence: Sendable {
         }
     }
 
+    /// A connection said hello as `agent`.
+    func connected(_ agent: String, now: Int64) {
+        self.entries.withLockedValue { entries in
+            entries[agent, default: Entry(lastSeen: now, role: nil)].connections += 1
+        }
+    }
+
+    /// A connection of `agent` closed.
+    func disconnected(_ agent: String) {
+        self.entries.withLockedValue { entries in
+            guard var entry = entries[agent] else { return }
+            entry.connections = max(0, entry.connections - 1)
+            entries[agent] = entry.isForgettable ? nil : entry
+        }
+    }
+
+    /// How many agents are known (for tests and the soak's leak checks).
+    var count: Int {
+        self.entries.withLockedValue { $0.count }
+    }
+
     /// The latest frame time of `agent`, if any.
     func lastSeen(_ agent: String) -> Int64? {
         self.entries.withLockedValue { $0[agent]?.lastSeen }
@@ -42,7 +68,9 @@ final class AgentPresence: Sendable {
 
     func setRole(_ role: AgentRole?, for agent: String, now: Int64) {
         self.entries.withLockedValue { entries in
-            entries[agent, default: Entry(lastSeen: now, role: nil)].role = role
+            var entry = entries[agent, default: Entry(lastSeen: now, role: nil)]
+            entry.role = role
+            entries[agent] = entry.isForgettable ? nil : entry
         }
     }
 

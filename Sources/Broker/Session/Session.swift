@@ -25,6 +25,7 @@ final class Session {
     func closed() {
         if let link = self.link {
             self.broker.engine.detach(link)
+            self.broker.presence.disconnected(link.agentID)
             self.link = nil
         }
     }
@@ -171,6 +172,7 @@ final class Session {
         let link = SessionLink(id: self.id, agentID: hello.agentID, eventLoop: self.eventLoop, push: self.push)
         self.link = link
         self.broker.engine.attach(link)
+        self.broker.presence.connected(hello.agentID, now: WallClock.nowMilliseconds())
         return .now(Reply.success(id: request.id) { w in
             w.writeRaw(",\"server\":\"agentd\",\"version\":")
             w.writeString(Broker.version)

@@ -320,6 +320,27 @@ private func sendLine(id: Int, to agent: String, _ extra: String = "") -> String
         #expect(!channel.isActive)
     }
 
+    // MARK: Presence
+
+    /// Unregistered agents are forgotten with their last connection; registered ones stay.
+    @Test func agentsThatNeverRegisteredAreForgottenWhenTheyLeave() throws {
+        let harness = Harness()
+        defer { harness.finish() }
+        let before = harness.broker.presence.count
+        let first = try harness.connect(as: "passer-by")
+        let second = try harness.connect(as: "passer-by")
+        let worker = try harness.connect(as: "stayer")
+        #expect(try harness.exchange(worker, #"{"op":"register","id":1,"role":"worker","capabilities":[]}"#).count == 1)
+        harness.loop.run()
+        #expect(harness.broker.presence.count == before + 2)
+        try first.close().wait()
+        #expect(harness.broker.presence.count == before + 2, "one connection of passer-by is still open")
+        try second.close().wait()
+        try worker.close().wait()
+        #expect(harness.broker.presence.count == before + 1)
+        #expect(harness.broker.presence.role(of: "stayer") == .worker)
+    }
+
     // MARK: Connections agentd ends
 
     @Test func noHelloInTimeGetsByeAndClose() throws {
