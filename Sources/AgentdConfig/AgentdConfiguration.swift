@@ -25,6 +25,9 @@ public struct AgentdConfiguration: Sendable, Equatable {
     /// `max_outbound_bytes`: bytes waiting to be written to one connection before agentd closes
     /// it as a slow consumer (its unacked messages are delivered again); ≥ 64 KiB. Default 64 MiB.
     public var maxOutboundBytes: Int
+    /// `task_retention_ms`: how long a finished task (completed, failed, timed out, cancelled)
+    /// stays queryable before it is forgotten; ≥ 1. Default 86 400 000 (24 h).
+    public var taskRetentionMilliseconds: Int
     /// `hello_timeout_ms`: a connection that has not said `hello` after this is closed; ≥ 1. Default 10 000.
     public var helloTimeoutMilliseconds: Int
     /// `idle_timeout_ms`: a connection that sends nothing for this long is closed; 0 = never (default).
@@ -82,6 +85,7 @@ public struct AgentdConfiguration: Sendable, Equatable {
         self.maxConnections = 16_384
         self.maxInFlightPerConnection = 128
         self.maxOutboundBytes = 64 * 1_048_576
+        self.taskRetentionMilliseconds = 86_400_000
         self.helloTimeoutMilliseconds = 10_000
         self.idleTimeoutMilliseconds = 0
         self.ackTimeoutMilliseconds = 30_000

@@ -24,6 +24,7 @@ import Testing
         #expect(configuration.maxOutboundBytes == 67_108_864)
         #expect(configuration.helloTimeoutMilliseconds == 10_000)
         #expect(configuration.idleTimeoutMilliseconds == 0)
+        #expect(configuration.taskRetentionMilliseconds == 86_400_000)
         #expect(configuration.ackTimeoutMilliseconds == 30_000)
         #expect(configuration.maxDeliveries == 5)
         #expect(configuration.dedupWindowMilliseconds == 600_000)

@@ -32,6 +32,7 @@ struct EnvironmentCase: Sendable, CustomTestStringConvertible {
         EnvironmentCase(variable: "AGENTD_HEARTBEAT_TIMEOUT_MS", value: "18") { $0.heartbeatTimeoutMilliseconds == 18 },
         EnvironmentCase(variable: "AGENTD_TASK_TIMEOUT_MS", value: "19") { $0.taskTimeoutMilliseconds == 19 },
         EnvironmentCase(variable: "AGENTD_TASK_MAX_RETRIES", value: "0") { $0.taskMaxRetries == 0 },
+        EnvironmentCase(variable: "AGENTD_TASK_RETENTION_MS", value: "23") { $0.taskRetentionMilliseconds == 23 },
         EnvironmentCase(variable: "AGENTD_MAX_FETCH_LIMIT", value: "21") { $0.maxFetchLimit == 21 },
         EnvironmentCase(variable: "AGENTD_MAX_WAIT_MS", value: "0") { $0.maxWaitMilliseconds == 0 },
         EnvironmentCase(variable: "AGENTD_MAX_PREFETCH", value: "1_000") { $0.maxPrefetch == 1_000 },

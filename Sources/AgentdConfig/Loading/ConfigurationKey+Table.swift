@@ -29,6 +29,7 @@ extension ConfigurationKey {
         .integer("heartbeat_timeout_ms", \.heartbeatTimeoutMilliseconds, 1...Int.max),
         .integer("task_timeout_ms", \.taskTimeoutMilliseconds, 1...Int.max),
         .integer("task_max_retries", \.taskMaxRetries, 0...Int.max),  // 0 = try once
+        .integer("task_retention_ms", \.taskRetentionMilliseconds, 1...Int.max),
         .integer("max_fetch_limit", \.maxFetchLimit, 1...Int.max),
         .integer("max_wait_ms", \.maxWaitMilliseconds, 0...Int.max),  // 0 = no long polling
         .integer("max_prefetch", \.maxPrefetch, 1...Int.max),

@@ -13,6 +13,8 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
     struct Configuration: Sendable {
         var taskTimeoutMilliseconds: Int
         var taskMaxRetries: Int
+        /// Finished tasks are forgotten this long after they ended (`task_retention_ms`).
+        var taskRetentionMilliseconds: Int = 86_400_000
     }
 
     let queue = DispatchQueue(label: "agentd.coordinator")
@@ -33,6 +35,10 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
     private var timerAt: Int64?
     private var sequence: UInt64 = 0
     private let idPrefix: String
+    /// Finished tasks, oldest end first: what `pruneFinished` forgets, from the front.
+    private var finished: [(at: Int64, taskID: String)] = []
+    private var finishedHead = 0
+    private var finishedIDs: Set<String> = []
 
     init(
         registry: AgentRegistry,
@@ -62,8 +68,9 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
         self.store.loadRecords(.task, on: self.loop).map { records in
             let loaded = records.compactMap(TaskRecord.init(stored:))
             self.queue.sync {
-                for task in loaded {
+                for task in loaded.sorted(by: { $0.updatedAt < $1.updatedAt }) {
                     self.tasks[task.taskID] = task
+                    self.noteIfFinished(task)
                     self.sequence = max(self.sequence, task.sequence)
                     if task.state == .pending {
                         self.enqueuePending(task)
@@ -87,6 +94,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
     func assign(_ request: AssignTaskRequest, supervisor: String) -> EventLoopFuture<TaskRecord> {
         self.onQueue { () throws(AgentdError) -> (TaskRecord, EventLoopFuture<Void>) in
             let now = self.now()
+            self.pruneFinished(now: now)
             self.sequence += 1
             var task = TaskRecord(
                 taskID: self.idPrefix + String(self.sequence, radix: 16),
@@ -373,11 +381,37 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
     @discardableResult
     private func save(_ taskID: String) -> EventLoopFuture<Void> {
         guard let task = self.tasks[taskID] else { return self.loop.makeSucceededVoidFuture() }
+        self.noteIfFinished(task)
         let saved = self.store.saveRecord(.task, id: taskID, json: task.storedJSON, on: self.loop)
         saved.whenFailure { error in
             self.logger.warning("could not save task", metadata: ["agentd.task_id": "\(taskID)", "agentd.error": "\(error)"])
         }
         return saved
+    }
+
+    private func noteIfFinished(_ task: TaskRecord) {
+        guard task.state.isFinal, self.finishedIDs.insert(task.taskID).inserted else { return }
+        self.finished.append((task.updatedAt, task.taskID))
+    }
+
+    /// Forgets finished tasks older than the retention, in memory and in the store. Runs as
+    /// tasks are assigned, so memory follows the task rate times the retention, not the
+    /// number of tasks ever made.
+    private func pruneFinished(now: Int64) {
+        let horizon = now - Int64(self.configuration.taskRetentionMilliseconds)
+        while self.finishedHead < self.finished.count, self.finished[self.finishedHead].at <= horizon {
+            let taskID = self.finished[self.finishedHead].taskID
+            self.finishedHead += 1
+            self.finishedIDs.remove(taskID)
+            self.tasks[taskID] = nil
+            self.store.deleteRecord(.task, id: taskID, on: self.loop).whenFailure { error in
+                self.logger.warning("could not delete a finished task", metadata: ["agentd.task_id": "\(taskID)", "agentd.error": "\(error)"])
+            }
+        }
+        if self.finishedHead > 1_024 && self.finishedHead * 2 > self.finished.count {
+            self.finished.removeFirst(self.finishedHead)
+            self.finishedHead = 0
+        }
     }
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(AgentdError) -> T) -> EventLoopFuture<T> {

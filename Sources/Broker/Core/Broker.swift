@@ -44,7 +44,8 @@ public final class Broker: Sendable {
             store: store,
             configuration: .init(
                 taskTimeoutMilliseconds: configuration.taskTimeoutMilliseconds,
-                taskMaxRetries: configuration.taskMaxRetries
+                taskMaxRetries: configuration.taskMaxRetries,
+                taskRetentionMilliseconds: configuration.taskRetentionMilliseconds
             ),
             loop: loop,
             logger: logger,

@@ -35,6 +35,8 @@ public struct BrokerConfiguration: Sendable {
     public var taskTimeoutMilliseconds: Int
     /// Default retries of a task (`task_max_retries`).
     public var taskMaxRetries: Int
+    /// How long finished tasks stay (`task_retention_ms`).
+    public var taskRetentionMilliseconds: Int
 
     /// Takes the broker's settings from the daemon's configuration.
     public init(_ config: AgentdConfiguration) {
@@ -58,5 +60,6 @@ public struct BrokerConfiguration: Sendable {
         self.heartbeatTimeoutMilliseconds = config.heartbeatTimeoutMilliseconds
         self.taskTimeoutMilliseconds = config.taskTimeoutMilliseconds
         self.taskMaxRetries = config.taskMaxRetries
+        self.taskRetentionMilliseconds = config.taskRetentionMilliseconds
     }
 }

@@ -13,10 +13,11 @@ private struct Fixture {
     let broker: Broker
     let loop = MultiThreadedEventLoopGroup.singleton.next()
 
-    init(heartbeatTimeout: Int = 60_000) throws {
+    init(heartbeatTimeout: Int = 60_000, taskRetention: Int = 86_400_000) throws {
         var configuration = AgentdConfiguration()
         configuration.backend = .memory
         configuration.heartbeatTimeoutMilliseconds = heartbeatTimeout
+        configuration.taskRetentionMilliseconds = taskRetention
         self.broker = Broker(
             configuration: BrokerConfiguration(configuration),
             store: MemoryStore(),
@@ -125,6 +126,21 @@ private struct Fixture {
         }
         #expect(moved.assignedTo == "w2")
         #expect(moved.history.contains { $0.event == "orphaned" && $0.agentID == "w1" })
+    }
+
+    /// Finished tasks are forgotten once the retention has passed (when the next task is
+    /// assigned); tasks still running are kept however old.
+    @Test func finishedTasksAreForgottenAfterTheRetention() throws {
+        let f = try Fixture(taskRetention: 200)
+        try f.register("w1", .worker, ["a"])
+        let done = try f.assign("done", caps: ["a"])
+        f.report(done.taskID, "completed", from: "w1")
+        #expect(try f.eventually(done.taskID) { $0.state == .completed }.state == .completed)
+        let running = try f.assign("running", caps: ["b"])   // nobody has b: stays pending
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try f.assign("trigger", caps: ["b"])
+        #expect(throws: AgentdError.self) { try f.task(done.taskID) }
+        #expect(try f.task(running.taskID).state == .pending)
     }
 
     @Test func cancelEndsTheTaskAndFreesTheSlot() throws {
