@@ -60,6 +60,8 @@ done
 echo "== agentd ready on $listen (backend $backend)"
 echo
 
+# The demos use the Python client straight from the source tree (standard library only).
+export PYTHONPATH="$PWD/clients/python/src${PYTHONPATH:+:$PYTHONPATH}"
 python3 scripts/demo/demo.py "${listen##*:}"
 echo
 python3 scripts/demo/story.py "${listen##*:}"

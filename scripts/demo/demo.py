@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A short story told over agentd's wire protocol (standard library only).
+"""A short story told through agentd with the Python client (clients/python).
 
 Two agents: `planner` hands out work, `worker-1` does it.
   1. worker-1 is busy, so the planner queues four jobs of different priorities.
@@ -9,41 +9,16 @@ Two agents: `planner` hands out work, `worker-1` does it.
   5. A job that worker-1 nacks comes back with attempt 2.
   6. The broker's stats close the story.
 """
-import json
-import socket
 import sys
 
+from agentd_client import connect
 
-class Agent:
-    """One connection speaking newline-delimited JSON."""
 
-    def __init__(self, port, agent_id):
-        self.name = agent_id
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.file = self.sock.makefile("rwb")
-        self.events = []
-        self.next_id = 0
-        reply = self.request("hello", agent_id=agent_id)
-        say(agent_id, f"hello -> server {reply['server']} {reply['version']}, protocol {reply['protocol']}")
-
-    def request(self, op, **fields):
-        self.next_id += 1
-        frame = {"op": op, "id": self.next_id, **fields}
-        self.file.write((json.dumps(frame) + "\n").encode())
-        self.file.flush()
-        while True:
-            msg = json.loads(self.file.readline())
-            if "event" in msg:
-                self.events.append(msg)
-                continue
-            if not msg["ok"]:
-                raise RuntimeError(f"{op} failed: {msg['error']}")
-            return msg
-
-    def next_event(self):
-        if self.events:
-            return self.events.pop(0)
-        return json.loads(self.file.readline())
+def agent(port, agent_id):
+    """A connection that said hello as `agent_id` (the Python client, clients/python)."""
+    client = connect("127.0.0.1", port, agent_id)
+    say(agent_id, f"hello -> server agentd, agent {client.agent_id}")
+    return client
 
 
 def say(who, text):
@@ -53,8 +28,8 @@ def say(who, text):
 def main():
     port = int(sys.argv[1])
     print("agentd demo: two agents, prioritised messages, acks\n")
-    planner = Agent(port, "planner")
-    worker = Agent(port, "worker-1")
+    planner = agent(port, "planner")
+    worker = agent(port, "worker-1")
 
     print("\n1. planner queues four jobs (sent low → critical)")
     for prio, job in [("low", "tidy the logs"), ("medium", "summarise inbox"),
@@ -82,7 +57,7 @@ def main():
 
     print("\n4. the reports are pushed to the planner, which acks them")
     for _ in done:
-        event = planner.next_event()["message"]
+        event = planner.next_message(timeout=10)
         say("planner", f"pushed: {event['content']['job']!r} {event['content']['status']} "
                        f"(re {event['correlation_id']})")
         planner.request("ack", message_ids=[event["message_id"]])

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from agent import Agent
+from agentd_client import connect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -24,7 +24,7 @@ def say(who, text):
 def main():
     port = int(sys.argv[1])
     print("agentd story: a supervisor, three workers, and one that dies mid-task\n")
-    boss = Agent(port, "boss")
+    boss = connect("127.0.0.1", port, "boss")
     boss.request("register", role="supervisor", capabilities=[])
     boss.request("subscribe", prefetch=100)
 
@@ -53,7 +53,7 @@ def main():
     done = set()
     deadline = time.time() + 40
     while len(done) < len(tasks) and time.time() < deadline:
-        message = boss.next_event()
+        message = boss.next_message(timeout=60)
         boss.request("ack", message_ids=[message["message_id"]])
         content = message["content"]
         if message["message_type"] == "task_response":
