@@ -2,15 +2,22 @@
 ///
 /// Rejects invalid UTF-8, duplicate keys, nesting beyond a limit and anything
 /// after the single top-level value. Nesting is handled with explicit stacks,
-/// not recursion, so hostile input cannot exhaust the thread's stack whatever
-/// `maximumDepth` is.
+/// not recursion, so hostile input cannot exhaust the thread's stack while
+/// parsing; `maximumDepth` is capped at ``depthCap`` because releasing,
+/// comparing and writing a value do recurse.
+///
+/// Keys are compared as Swift strings, i.e. by Unicode canonical equivalence:
+/// `"\u00e9"` and `"e\u0301"` count as the same key (a duplicate).
 public struct JSONParser {
     /// Maximum nesting of arrays/objects; deeper input is rejected (protects the stack from hostile input).
     public static let defaultMaximumDepth = 64
+    /// The deepest nesting any caller may ask for: a value this deep is still safe to
+    /// release, compare and write, which recurse.
+    public static let depthCap = 1_000
 
     /// Parses exactly one JSON value, optionally surrounded by whitespace.
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
-        var parser = JSONScanner(bytes: bytes, maximumDepth: maximumDepth)
+        var parser = JSONScanner(bytes: bytes, maximumDepth: min(maximumDepth, depthCap))
         return try parser.parseDocument()
     }
 
@@ -103,7 +110,9 @@ private struct JSONScanner {
             // A value is complete: attach it to the innermost container and
             // close every container that ends right after it.
             while true {
-                guard let frame = frames.last else {
+                // Only the two plain fields: a copy of the whole frame would share its key
+                // table, making every key added below copy the table (quadratic).
+                guard let isObject = frames.last?.isObject, let start = frames.last?.start else {
                     skipWhitespace()
                     guard index == count else {
                         throw JSONParseError(offset: index, reason: "trailing characters after the JSON value")
@@ -111,7 +120,7 @@ private struct JSONScanner {
                     return value
                 }
                 skipWhitespace()
-                if frame.isObject {
+                if isObject {
                     // The entry was pushed with its key when the key was parsed.
                     objectItems[objectItems.count - 1].value = value
                     guard index < count else { throw endOfInput() }
@@ -126,8 +135,8 @@ private struct JSONScanner {
                     }
                     index += 1
                     frames.removeLast()
-                    let entries = Array(objectItems[frame.start...])
-                    objectItems.removeSubrange(frame.start...)
+                    let entries = Array(objectItems[start...])
+                    objectItems.removeSubrange(start...)
                     value = .object(JSONObject(uniqueEntries: entries))
                 } else {
                     arrayItems.append(value)
@@ -142,8 +151,8 @@ private struct JSONScanner {
                     }
                     index += 1
                     frames.removeLast()
-                    let elements = Array(arrayItems[frame.start...])
-                    arrayItems.removeSubrange(frame.start...)
+                    let elements = Array(arrayItems[start...])
+                    arrayItems.removeSubrange(start...)
                     value = .array(elements)
                 }
             }

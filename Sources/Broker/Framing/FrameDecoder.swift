@@ -47,10 +47,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
         guard length <= self.maxFrameBytes else {
             return self.tooLarge(context: context, buffer: &buffer)
         }
-        let isBlank = view[view.startIndex..<(view.startIndex + length)].allSatisfy {
-            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r")
-        }
-        if isBlank {
+        if Self.isBlank(view[view.startIndex..<(view.startIndex + length)]) {
             buffer.moveReaderIndex(forwardBy: lineEnd)
             return .continue
         }
@@ -73,13 +70,17 @@ public struct FrameDecoder: ByteToMessageDecoder {
             guard bytes.count <= self.maxFrameBytes else {
                 return self.tooLarge(context: context, buffer: &buffer)
             }
-            let isBlank = bytes.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-            if !isBlank {
+            if !Self.isBlank(bytes) {
                 context.fireChannelRead(Self.wrapInboundOut(.line(bytes)))
             }
         }
         self.scanned = 0
         return .needMoreData
+    }
+
+    /// Nothing but spaces, tabs and carriage returns: skipped, whether or not a `\n` ends it.
+    private static func isBlank(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
     }
 
     private mutating func tooLarge(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {

@@ -205,12 +205,9 @@ private func repeated(_ text: String, _ count: Int) -> [UInt8] { bytes(String(re
         #expect(wide.arrayValue?.count == 200_000)
     }
 
-    @Test(.disabled("""
-        bug: in a debug (-Onone) build an object with n keys parses in O(n^2): 20 000 keys take ~5 s, \
-        100 000 keys (a 1 MiB frame) ~2 min. The parser's `guard let frame = frames.last` copy keeps the \
-        key table shared, so each `updateValue` copies it; release builds happen to be linear
-        """))
-    func hundredThousandKeysParseInLinearTime() throws {
+    /// Found by the fuzzer: in debug builds this was quadratic (a frame copy shared the key
+    /// table, so each key copied it): 100 000 keys took minutes.
+    @Test func hundredThousandKeysParseInLinearTime() throws {
         let pairs = (0..<100_000).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         let object = try #require(try timedParse(bytes("{" + pairs + "}")).get().objectValue)
         #expect(object.count == 100_000)
@@ -241,8 +238,8 @@ private func repeated(_ text: String, _ count: Int) -> [UInt8] { bytes(String(re
     }
 
     @Test(.disabled("""
-        bug: keys are compared by Unicode canonical equivalence, so the distinct keys "\\u00e9" and \
-        "e\\u0301" are rejected as duplicates (RFC 8259 compares code units)
+        known limitation (documented on JSONParser and in docs/protocol.md): keys are compared by \
+        Unicode canonical equivalence, so "\\u00e9" and "e\\u0301" count as one key
         """))
     func canonicallyEquivalentKeysAreDistinct() throws {
         let object = try #require(try JSONParser.parse("{\"\u{E9}\":1,\"e\u{301}\":2}").objectValue)
@@ -250,13 +247,15 @@ private func repeated(_ text: String, _ count: Int) -> [UInt8] { bytes(String(re
         #expect(object["e\u{301}"] == 2)
     }
 
-    @Test(.disabled("""
-        bug: a value nested 100 000 deep (caller-chosen maximumDepth) parses, then overflows the \
-        stack when released: JSONValue's deinit, ==, hash and writer recurse
-        """))
-    func hugeCallerChosenDepthDoesNotOverflowTheStack() throws {
+    /// Found by the fuzzer: a caller-chosen depth of a million let a 100 000-deep value
+    /// through, which then overflowed the stack when released. The depth is capped now.
+    @Test func hugeCallerChosenDepthDoesNotOverflowTheStack() throws {
         let depth = 100_000
-        let value = try JSONParser.parse(repeated("[", depth) + repeated("]", depth), maximumDepth: 1_000_000)
+        #expect(throws: JSONParseError.self) {
+            _ = try JSONParser.parse(repeated("[", depth) + repeated("]", depth), maximumDepth: 1_000_000)
+        }
+        let deepest = JSONParser.depthCap / 2
+        let value = try JSONParser.parse(repeated("[", deepest) + repeated("]", deepest), maximumDepth: 1_000_000)
         #expect(value.arrayValue?.count == 1)
     }
 }
