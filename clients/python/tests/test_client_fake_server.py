@@ -3,6 +3,7 @@ replies matched by id even out of order, the token on every hello (also after a
 reconnect), garbage lines ignored."""
 
 import json
+import time
 import socket
 import threading
 
@@ -148,7 +149,12 @@ def test_a_refused_hello_after_reconnect_stops_reconnecting():
         c = Client("127.0.0.1", server.port, agent_id="a", backoff_initial=0.02).connect()
         server.drop_all()
         wait_until(lambda: c._state == "failed", 5, what="giving up")
-        assert len([1 for _, f in server.received if f["op"] == "hello"]) == 2  # no retry loop
+        hellos = lambda: len([1 for _, f in server.received if f["op"] == "hello"])  # noqa: E731
+        given_up_at = hellos()
+        # 2, or 3 when the refused reconnect itself was cut before its answer (a loaded machine).
+        assert 2 <= given_up_at <= 3, given_up_at
+        time.sleep(0.3)
+        assert hellos() == given_up_at  # no retry loop after giving up
         assert not c.is_connected()
     finally:
         server.close()
