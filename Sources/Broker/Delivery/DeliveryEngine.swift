@@ -144,10 +144,16 @@ public final class DeliveryEngine: Sendable {
             refs = state.ack(session, messageIDs: messageIDs, now: now, wallNow: wallNow, actions: &actions)
         }
         guard !refs.isEmpty else { return session.eventLoop.makeSucceededFuture(0) }
-        // Counted as acked once out of flight: even if the store call fails, the message will
-        // never be delivered on this process again, and after a restart at most once more.
+        // Out of flight at once. If the store call fails the XACK may not have landed: the
+        // inbox is then checked against the store later and such entries delivered again.
         let count = refs.count
-        return self.store.ack(inbox: session.agentID, refs: refs, on: session.eventLoop).map { _ in count }
+        let inbox = session.agentID
+        return self.store.ack(inbox: inbox, refs: refs, on: session.eventLoop)
+            .map { _ in count }
+            .flatMapErrorThrowing { error in
+                self.mutate { state, _, now, _ in state.ackFailed(inbox: inbox, now: now) }
+                throw error
+            }
     }
 
     /// Releases messages for redelivery, after `delay`; returns how many were in flight.

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Finding what a failed take took.
+/// Finding what a failed take took, or a failed ack left.
 ///
 /// A take that fails with `unavailable` (Redis stopped answering, the connection was cut)
 /// may still run in Redis later: the entries it read are then in the consumer group's
@@ -10,6 +10,17 @@ import NIOCore
 /// not know (not in flight, not waiting for another attempt, not acked since the failure)
 /// becomes a retry: delivered again, with its attempt count.
 extension DeliveryState {
+    /// An ack's store call failed: its entries may still be pending in the store, unknown
+    /// to the engine. Same cure as for a failed take.
+    mutating func ackFailed(inbox agent: String, now: NIODeadline) {
+        var inbox = self.inboxes[agent, default: InboxState()]
+        guard !inbox.resyncPending else { return }
+        inbox.resyncPending = true
+        inbox.ackedDuringResync = []
+        self.inboxes[agent] = inbox
+        self.timers.push(.resync(inbox: agent), at: now + self.limits.resyncDelay)
+    }
+
     mutating func startResync(_ agent: String, now: NIODeadline, actions: inout [DeliveryAction]) {
         guard var inbox = self.inboxes[agent], inbox.resyncPending else { return }
         guard !inbox.taking else {

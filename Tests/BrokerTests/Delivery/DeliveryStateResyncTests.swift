@@ -78,4 +78,23 @@ import Testing
         _ = state.takeFailed(.internal(cause: nil), inbox: "a", now: self.now, actions: &actions)
         #expect(state.inboxes["a"]?.resyncPending == false)
     }
+
+    /// An ack whose store call failed may not have landed: the entry comes back after the
+    /// resync, since the client was told the ack may not have happened.
+    @Test func anAckThatFailedInTheStoreIsLookedForToo() throws {
+        var state = DeliveryState(limits: .init(ackTimeout: .seconds(30), maxDeliveries: 5, maxTake: 100, resyncDelay: .seconds(4)))
+        let session = SessionLink(id: 1, agentID: "a", eventLoop: self.loop, push: { _ in })
+        state.attach(session)
+        var actions: [DeliveryAction] = []
+        state.subscribe(session, prefetch: 10, now: self.now, wallNow: self.wallNow, actions: &actions)
+        state.taken(TakeResult(taken: [self.message("m1", 1)], dropped: [], expired: 0, exhausted: true),
+                    inbox: "a", generation: state.inboxes["a"]?.generation ?? 0, now: self.now, wallNow: self.wallNow, actions: &actions)
+        #expect(state.ack(session, messageIDs: ["m1"], now: self.now, wallNow: self.wallNow, actions: &actions).count == 1)
+        state.ackFailed(inbox: "a", now: self.now)
+        actions = []
+        state.fire(.resync(inbox: "a"), now: self.now + .seconds(4), wallNow: self.wallNow, actions: &actions)
+        #expect(actions.contains { if case .resync("a") = $0 { return true } else { return false } })
+        state.resynced("a", pending: [RecoveredEntry(ref: self.entry(1), deliveries: 1)], now: self.now, wallNow: self.wallNow, actions: &actions)
+        #expect(state.inboxes["a"]?.retries[Priority.medium.deliveryRank].map(\.entryID) == [EntryID(high: 0, low: 1)])
+    }
 }
