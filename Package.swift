@@ -104,6 +104,7 @@ let package = Package(
                 "RedisStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "AgentdAuthTests", dependencies: ["AgentdAuth"]),

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
+import NIOPosix
 import RedisStreams
+
+/// One thread for the outage test's client, kept for the life of the test process.
+private let ownLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
 
 /// Outage behaviour against a redis-server this test starts and kills itself.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["AGENTD_TEST_REDIS"] != nil))
@@ -8,7 +12,8 @@ struct BadPeerIntegrationTests {
     @Test func fastFailureAndRecovery() async throws {
         let port = try freePort()
         // A long timeout: failing "fast" must mean well before it, however busy the machine is.
-        let client = RedisClient(configuration: RedisConfiguration(port: port, timeout: .seconds(20)))
+        // A loop of its own, so other tests' work on the shared loops cannot delay this one.
+        let client = RedisClient(configuration: RedisConfiguration(port: port, timeout: .seconds(20)), defaultLoop: ownLoop)
         defer { client.shutdown() }
 
         // Nothing listens: refused at once, then backoff makes further attempts fail without I/O.
@@ -16,7 +21,7 @@ struct BadPeerIntegrationTests {
             let started = ContinuousClock.now
             let error = await failure(client)
             #expect(error?.kind == .unreachable)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
         #expect(!client.isConnected)
 
@@ -33,7 +38,7 @@ struct BadPeerIntegrationTests {
             let error = await failure(client)
             #expect(error?.kind == .unreachable)
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(!client.isConnected)
 
         server = try RedisServer(port: port)
