@@ -8,14 +8,16 @@ import Logging
 /// On SIGHUP the file is re-read on a private queue and the table swapped whole: connections
 /// stay open and sessions keep the roles they were given. A file that fails to read or parse
 /// on reload is logged and the old table stays, so a typo never locks every agent out.
-final class TokensFile: Sendable {
+///
+/// `@unchecked Sendable`: the one mutable field, `source`, is touched only on `queue`.
+final class TokensFile: @unchecked Sendable {
     let path: String
     private let authenticator: HelloAuthenticator
     private let logger: Logger
     /// Where the reload runs: off the event loops (it reads a file), one at a time.
     private let queue = DispatchQueue(label: "agentd.tokens-reload")
     /// Only touched on `queue` (set in `watchHangup`, cancelled in `stop`).
-    private nonisolated(unsafe) var source: (any DispatchSourceSignal)?
+    private var source: (any DispatchSourceSignal)?
 
     /// Reads `path` and returns an authenticator over it together with its watcher.
     /// - Throws: `DaemonError` naming the file and what is wrong with it.
