@@ -9,7 +9,7 @@ final class Session {
     let eventLoop: any EventLoop
     private let id: UInt64
     /// The peer's IP address (or "unknown"): failed hellos are slowed down per address.
-    private let remoteAddress: String
+    let remoteAddress: String
     /// Writes pushed frames to the connection from any thread.
     private let push: @Sendable ([[UInt8]]) -> Void
     /// Set by a successful `hello`.
