@@ -82,7 +82,7 @@ import Testing
         (#"[{"agent": "a", "token_sha256": "H", "roles": ["worker", "admin"]}]"#, 0, "roles[1]: must be one of"),
         (#"[{"agent": "a", "token_sha256": "H", "roles": ["worker"], "role": "x"}]"#, 0, "role: unknown field"),
         (#"[{"agent": "a", "token_sha256": "H", "roles": ["worker"]}, {"agent": "a", "token_sha256": "H", "roles": ["worker"]}]"#,
-         1, "already listed by entry [0]"),
+         1, "agent: \"a\" is already listed by entry [0]"),
         (#"[{"agent": "a", "token_sha256": "H", "roles": ["worker"]}, {"agent": "b", "token_sha256": "H", "roles": [7]}]"#,
          1, "roles[0]"),
     ])
