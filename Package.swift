@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependency graph (the layers of the architecture):
-//   agentd  → Broker → { AgentCore, RedisStreams → CHiredis, AgentdConfig }
+//   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis, AgentdConfig }
 //   AgentCore is the wire contract as Swift values: no NIO, no Redis.
 let package = Package(
     name: "agentd",
@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "AgentdConfig"),
         .target(
             name: "AgentdAuth",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            // AgentCore for its JSON parser (the tokens file) and the role names.
+            dependencies: ["AgentCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "AgentdClient",
@@ -55,6 +56,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "AgentCore",
+                "AgentdAuth",
                 "AgentdConfig",
                 "RedisStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -68,6 +70,7 @@ let package = Package(
             name: "agentd",
             dependencies: [
                 "Broker",
+                "AgentdAuth",
                 "AgentdConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +110,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "AgentdAuthTests", dependencies: ["AgentdAuth"]),
+        .testTarget(name: "AgentdAuthTests", dependencies: ["AgentdAuth", "AgentCore"]),
         .testTarget(
             name: "AgentdClientTests",
             dependencies: [

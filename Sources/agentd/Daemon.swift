@@ -12,22 +12,23 @@ struct Daemon {
     let logger: Logger
 
     func run() async throws {
-        guard self.configuration.auth.mode == .none else {
-            throw DaemonError("auth.mode = token is not supported by this version yet; use auth.mode = none")
-        }
         // Refused rather than ignored: serving plain TCP to clients that were told to expect
         // TLS would be worse than not starting.
         guard self.configuration.tls.certFile == nil, self.configuration.tls.keyFile == nil else {
             throw DaemonError("TLS (tls.cert_file / tls.key_file) is not supported by this version yet; unset them to serve plain TCP")
         }
+        // Token mode with a missing or bad tokens file stops here: better than refusing every agent.
+        let tokens = try self.loadTokens()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let store = StoreFactory.make(self.configuration)
         let broker = Broker(
             configuration: BrokerConfiguration(self.configuration),
             store: store,
             loop: group.next(),
-            logger: self.logger
+            logger: self.logger,
+            authenticator: tokens?.helloAuthenticator
         )
+        tokens?.watchHangup()
         do {
             try await broker.start().get()
         } catch {
@@ -57,9 +58,22 @@ struct Daemon {
             )
         )
         try await services.run()
+        tokens?.stop()
         store.shutdown()
         try await group.shutdownGracefully()
         self.logger.info("agentd stopped")
+    }
+}
+
+extension Daemon {
+    /// The tokens file when `auth.mode = token`, nil when `none` (any hello is accepted).
+    private func loadTokens() throws -> TokensFile? {
+        guard self.configuration.auth.mode == .token else { return nil }
+        guard let path = self.configuration.auth.tokensFile else {
+            // ConfigurationValidation refuses this already; kept so the daemon never runs open.
+            throw DaemonError("auth.mode = token needs auth.tokens_file")
+        }
+        return try TokensFile.load(path: path, logger: self.logger)
     }
 }
 

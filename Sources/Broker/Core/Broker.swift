@@ -15,6 +15,8 @@ public final class Broker: Sendable {
     public let store: any MessageStore
     /// Delivery to connected agents.
     public let engine: DeliveryEngine
+    /// Checks `hello` tokens; nil when `auth.mode = none` (any hello is accepted).
+    public let authenticator: HelloAuthenticator?
     let presence = AgentPresence()
     let registry: AgentRegistry
     let coordinator: Coordinator
@@ -27,10 +29,18 @@ public final class Broker: Sendable {
     private let sessionIDs = NIOLockedValueBox<UInt64>(0)
 
     /// Creates a broker over `store`; `loop` runs the engine's timers.
-    public init(configuration: BrokerConfiguration, store: any MessageStore, loop: any EventLoop, logger: Logger) {
+    /// - Parameter authenticator: checks `hello` tokens (`auth.mode = token`); nil accepts any hello.
+    public init(
+        configuration: BrokerConfiguration,
+        store: any MessageStore,
+        loop: any EventLoop,
+        logger: Logger,
+        authenticator: HelloAuthenticator? = nil
+    ) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        self.authenticator = authenticator
         self.engine = DeliveryEngine(store: store, configuration: configuration.delivery, loop: loop, logger: logger)
         self.registry = AgentRegistry(
             store: store,
@@ -200,6 +210,7 @@ public final class Broker: Sendable {
             let uptime = (NIODeadline.now() - self.startedAt).nanoseconds / 1_000_000_000
             let connections = self.connectionCount
             let backend = self.store.backendName
+            let authFailures = self.authenticator?.failureCount ?? 0
             // Not on the hot path: built as JSON values, one table per part.
             let parts: [(String, JSONObject)] = [
                 ("queues", [
@@ -233,6 +244,7 @@ public final class Broker: Sendable {
                     "uptime_s": .number(JSONNumber(uptime)),
                     "connections": .number(JSONNumber(connections)),
                     "backend": .string(backend),
+                    "auth_failures_total": .number(JSONNumber(authFailures)),
                 ]),
             ]
             return { @Sendable w in

@@ -27,6 +27,7 @@ extension Session {
         switch op {
         case .register:
             let register = try RegisterRequest(request.body)
+            try self.checkAllowed(register.role, agent: agent)
             return self.later(id, self.broker.registry.register(agent, register, now: now)) { record, w in
                 w.writeRaw(",\"agent\":")
                 record.write(to: &w)

@@ -8,16 +8,28 @@ final class Session {
     let broker: Broker
     let eventLoop: any EventLoop
     private let id: UInt64
+    /// The peer's IP address (or "unknown"): failed hellos are slowed down per address.
+    let remoteAddress: String
     /// Writes pushed frames to the connection from any thread.
     private let push: @Sendable ([[UInt8]]) -> Void
     /// Set by a successful `hello`.
     private(set) var link: SessionLink?
+    /// The roles this session's token allows (`auth.mode = token`); nil = any role. Fixed at
+    /// `hello`: a reloaded tokens file changes only later sessions.
+    private(set) var allowedRoles: Set<AgentRole>?
     private var subscribed = false
 
-    init(broker: Broker, eventLoop: any EventLoop, id: UInt64, push: @escaping @Sendable ([[UInt8]]) -> Void) {
+    init(
+        broker: Broker,
+        eventLoop: any EventLoop,
+        id: UInt64,
+        remoteAddress: String = "unknown",
+        push: @escaping @Sendable ([[UInt8]]) -> Void
+    ) {
         self.broker = broker
         self.eventLoop = eventLoop
         self.id = id
+        self.remoteAddress = remoteAddress
         self.push = push
     }
 
@@ -71,7 +83,7 @@ final class Session {
         if self.broker.presence.touch(link.agentID, now: now) {
             self.broker.registry.cameBack(link.agentID, now: now)
         }
-        let role = self.broker.presence.role(of: link.agentID)
+        let role = self.role(of: link)
         if role == .monitor && !op.allowedForMonitor {
             throw .forbidden("\(op.rawValue): a monitor may only read")
         }
@@ -169,6 +181,12 @@ final class Session {
         guard hello.agentID != AgentID.server else {
             throw .forbidden("agent_id: \"agentd\" is reserved for the server")
         }
+        if let authenticator = self.broker.authenticator {
+            guard let roles = authenticator.roles(agent: hello.agentID, token: hello.token) else {
+                return self.refuseHello(request.id, agentID: hello.agentID, authenticator: authenticator)
+            }
+            self.allowedRoles = roles
+        }
         let link = SessionLink(id: self.id, agentID: hello.agentID, eventLoop: self.eventLoop, push: self.push)
         self.link = link
         self.broker.engine.attach(link)
@@ -199,7 +217,7 @@ final class Session {
     /// The inbox a dead-letter op names: one's own, or any agent's for the roles allowed to.
     private func inbox(_ named: String?, link: SessionLink, allowed: Set<AgentRole>) throws(AgentdError) -> String {
         guard let named, named != link.agentID else { return link.agentID }
-        guard let role = self.broker.presence.role(of: link.agentID), allowed.contains(role) else {
+        guard let role = self.role(of: link), allowed.contains(role) else {
             throw .forbidden("agent_id: only your own dead letters (\(link.agentID)) for your role")
         }
         return named

@@ -71,7 +71,15 @@ final class SessionHandler: ChannelDuplexHandler {
                 handler.closeIfSlowConsumer(context: context, justWritten: size)
             }
         }
-        self.session = Session(broker: self.broker, eventLoop: eventLoop, id: self.broker.nextSessionID(), push: push)
+        // An accepted connection knows its peer already; failed hellos are counted per IP.
+        let remoteAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        self.session = Session(
+            broker: self.broker,
+            eventLoop: eventLoop,
+            id: self.broker.nextSessionID(),
+            remoteAddress: remoteAddress,
+            push: push
+        )
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Settings this version cannot honour stop agentd at start with a clear message, rather than
-# being ignored: auth.mode = token, and TLS certificate/key files.
+# being ignored: TLS certificate/key files. (auth.mode = token is supported: see
+# tests_11_security.)
 source "$(dirname "$0")/../test_functions.sh"
 check_refused() {
     local what="$1"; shift
@@ -11,6 +12,9 @@ check_refused() {
     grep -q "agentd ready" "$out" && fail "$what: agentd said ready"
     echo "# $what: refused with status $rc: $(grep -o 'not supported by this version[^;]*' "$out" | head -1)"
 }
-echo '[]' > "$TEST_TMP/tokens.json"
-check_refused "auth.mode = token" AGENTD_AUTH_MODE=token AGENTD_AUTH_TOKENS_FILE="$TEST_TMP/tokens.json"
 check_refused "tls files" AGENTD_TLS_CERT_FILE="$TEST_TMP/cert.pem" AGENTD_TLS_KEY_FILE="$TEST_TMP/key.pem"
+# Token mode with a valid (even empty) tokens file now starts.
+echo '[]' > "$TEST_TMP/tokens.json"
+AGENTD_AUTH_MODE=token AGENTD_AUTH_TOKENS_FILE="$TEST_TMP/tokens.json" start_agentd_raw --listen 127.0.0.1:0 --backend memory
+echo "# auth.mode = token with a tokens file: starts"
+stop_agentd
