@@ -174,7 +174,8 @@ start_private_redis() {
     _STARTED_PIDS+=("$PRIVATE_REDIS_PID")
     # Up to 20 s: a restart replays its AOF first, answering PING with LOADING meanwhile.
     local end=$((SECONDS + 20))
-    until [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == "PONG" ]]; do
+    # NOAUTH counts as up: a Redis that wants a password (--requirepass, --aclfile) answers so.
+    until [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" =~ ^(PONG|NOAUTH) ]]; do
         ((SECONDS < end)) || fail "private redis-server on port $port did not start"
         _alive "$PRIVATE_REDIS_PID" || fail "private redis-server on port $port exited: $(cat "$dir/redis.log")"
         sleep 0.05
