@@ -158,6 +158,17 @@ kill9_agentd() {
     _wait_pid "$AGENTD_PID" 10
 }
 
+# Waits (at most 30 s) until FILE exists, failing if process PID ends first. Fault tests use
+# it to inject the fault when the background load writes its mark.
+wait_for_mark() {
+    local file=$1 pid=$2 end=$((SECONDS + 30))
+    until [[ -e "$file" ]]; do
+        ((SECONDS < end)) || fail "load never reached the fault point"
+        _alive "$pid" || fail "load ended before the fault point"
+        sleep 0.01
+    done
+}
+
 # A redis-server of this test's own, for tests that kill or restart Redis. Without persistence
 # unless extra redis-server options say otherwise, e.g.
 #   start_private_redis "$port" --appendonly yes --appendfsync always

@@ -25,7 +25,11 @@ struct RedisStorePlainSendTests {
         )
     }
 
-    @Test func aLostGroupIsCreatedAgainByTheTake() async throws {
+    /// A store on a fresh key prefix of the test Redis, a raw client beside it, and every key
+    /// of the prefix deleted afterwards.
+    private func withStore(
+        _ body: (RedisStore, RedisClient, AgentdConfiguration) async throws -> Void
+    ) async throws {
         let address = try #require(StoreBackend.redisAddress)
         var configuration = AgentdConfiguration()
         configuration.redis = address
@@ -36,6 +40,16 @@ struct RedisStorePlainSendTests {
             store.shutdown()
             client.shutdown()
         }
+        try await body(store, client, configuration)
+        let keys = try await client.execute(RedisCommand("KEYS", configuration.keyPrefix + ":*")).array ?? []
+        let names = keys.compactMap(\.bytes)
+        if !names.isEmpty {
+            _ = try await client.execute(RedisCommand([Array("DEL".utf8)] + names))
+        }
+    }
+
+    @Test func aLostGroupIsCreatedAgainByTheTake() async throws {
+        try await self.withStore { store, client, configuration in
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let take = TakeRequest(inbox: "box", retries: [:], limit: 10, now: WallClock.nowMilliseconds())
 
@@ -52,26 +66,13 @@ struct RedisStorePlainSendTests {
 
         let counters = try await store.counters(on: loop).get()
         #expect(counters.sent == 2)
-        let keys = try await client.execute(RedisCommand("KEYS", configuration.keyPrefix + ":*")).array ?? []
-        let names = keys.compactMap(\.bytes)
-        if !names.isEmpty {
-            _ = try await client.execute(RedisCommand([Array("DEL".utf8)] + names))
         }
     }
 
     /// Redis lost its scripts (a restart) between a take and the next send that carries one:
     /// the send is stored and its take runs again by source instead of failing.
     @Test func aLostTakeScriptIsLoadedAgainBehindASend() async throws {
-        let address = try #require(StoreBackend.redisAddress)
-        var configuration = AgentdConfiguration()
-        configuration.redis = address
-        configuration.keyPrefix = "ut-\(UUID().uuidString)"
-        let store = RedisStore(configuration: configuration)
-        let client = RedisClient(configuration: RedisConfiguration(host: address.host, port: address.port))
-        defer {
-            store.shutdown()
-            client.shutdown()
-        }
+        try await self.withStore { store, client, configuration in
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let take = TakeRequest(inbox: "box", retries: [:], limit: 10, now: WallClock.nowMilliseconds())
         #expect(try await store.take(take, on: loop).get().taken.isEmpty)   // loads the take script
@@ -83,10 +84,6 @@ struct RedisStorePlainSendTests {
         #expect(outcome == .stored)
         #expect(try taken.get().taken.map(\.messageID) == ["one"])
 
-        let keys = try await client.execute(RedisCommand("KEYS", configuration.keyPrefix + ":*")).array ?? []
-        let names = keys.compactMap(\.bytes)
-        if !names.isEmpty {
-            _ = try await client.execute(RedisCommand([Array("DEL".utf8)] + names))
         }
     }
 }

@@ -76,12 +76,7 @@ open(os.environ["RESULT"], "w").write("ok\n")
 PY
 LOAD_PID=$!
 _STARTED_PIDS+=("$LOAD_PID")
-end=$((SECONDS + 30))
-until [[ -e "$MARK" ]]; do
-    ((SECONDS < end)) || fail "load never reached the kill point"
-    _alive "$LOAD_PID" || fail "load ended before the kill point"
-    sleep 0.02
-done
+wait_for_mark "$MARK" "$LOAD_PID"
 kill_private_redis
 sleep 1
 [[ "$(python3 -c "import socket; s=socket.socket(); print(s.connect_ex(('127.0.0.1', $REDIS_PORT)))")" != 0 ]] \

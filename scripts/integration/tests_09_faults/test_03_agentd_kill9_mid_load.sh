@@ -40,12 +40,7 @@ dump(os.environ["BEFORE"], producers, consumers)
 PY
 LOAD_PID=$!
 _STARTED_PIDS+=("$LOAD_PID")
-end=$((SECONDS + 30))
-until [[ -e "$MARK" ]]; do
-    ((SECONDS < end)) || fail "load never reached the kill point"
-    _alive "$LOAD_PID" || fail "load ended before the kill point"
-    sleep 0.01
-done
+wait_for_mark "$MARK" "$LOAD_PID"
 kill9_agentd
 _wait_pid "$LOAD_PID" 40
 [[ $WAIT_RC -eq 0 && -e "$BEFORE" ]] || fail "load before the crash failed (status $WAIT_RC)"

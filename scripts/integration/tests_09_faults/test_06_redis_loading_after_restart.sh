@@ -91,12 +91,7 @@ open(os.environ["RESULT"], "w").write("ok\n")
 PY
 LOAD_PID=$!
 _STARTED_PIDS+=("$LOAD_PID")
-end=$((SECONDS + 30))
-until [[ -e "$MARK" ]]; do
-    ((SECONDS < end)) || fail "load never reached the kill point"
-    _alive "$LOAD_PID" || fail "load ended before the kill point"
-    sleep 0.01
-done
+wait_for_mark "$MARK" "$LOAD_PID"
 kill_private_redis
 start_private_redis "$REDIS_PORT" --appendonly yes --appendfsync always --key-load-delay 100
 _wait_pid "$LOAD_PID" 90
