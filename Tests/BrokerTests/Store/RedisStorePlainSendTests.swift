@@ -50,22 +50,22 @@ struct RedisStorePlainSendTests {
 
     @Test func aLostGroupIsCreatedAgainByTheTake() async throws {
         try await self.withStore { store, client, configuration in
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let take = TakeRequest(inbox: "box", retries: [:], limit: 10, now: WallClock.nowMilliseconds())
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let take = TakeRequest(inbox: "box", retries: [:], limit: 10, now: WallClock.nowMilliseconds())
 
-        #expect(try await store.send(self.message("one"), dedupWindowMilliseconds: 1_000, on: loop).get() == .stored)
-        #expect(try await store.take(take, on: loop).get().taken.map(\.messageID) == ["one"])
+            #expect(try await store.send(self.message("one"), dedupWindowMilliseconds: 1_000, on: loop).get() == .stored)
+            #expect(try await store.take(take, on: loop).get().taken.map(\.messageID) == ["one"])
 
-        // Redis forgets the group; this process still believes it created it.
-        let stream = configuration.keyPrefix + ":q:box:medium"
-        _ = try await client.execute(RedisCommand("XGROUP", "DESTROY", stream, "agentd"))
-        #expect(try await store.send(self.message("two"), dedupWindowMilliseconds: 1_000, on: loop).get() == .stored)
-        // A new group starts at 0: both entries are unread for it, nothing is lost.
-        let again = try await store.take(take, on: loop).get().taken.map(\.messageID)
-        #expect(again == ["one", "two"])
+            // Redis forgets the group; this process still believes it created it.
+            let stream = configuration.keyPrefix + ":q:box:medium"
+            _ = try await client.execute(RedisCommand("XGROUP", "DESTROY", stream, "agentd"))
+            #expect(try await store.send(self.message("two"), dedupWindowMilliseconds: 1_000, on: loop).get() == .stored)
+            // A new group starts at 0: both entries are unread for it, nothing is lost.
+            let again = try await store.take(take, on: loop).get().taken.map(\.messageID)
+            #expect(again == ["one", "two"])
 
-        let counters = try await store.counters(on: loop).get()
-        #expect(counters.sent == 2)
+            let counters = try await store.counters(on: loop).get()
+            #expect(counters.sent == 2)
         }
     }
 
@@ -73,16 +73,16 @@ struct RedisStorePlainSendTests {
     /// the send is stored and its take runs again by source instead of failing.
     @Test func aLostTakeScriptIsLoadedAgainBehindASend() async throws {
         try await self.withStore { store, client, configuration in
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let take = TakeRequest(inbox: "box", retries: [:], limit: 10, now: WallClock.nowMilliseconds())
-        #expect(try await store.take(take, on: loop).get().taken.isEmpty)   // loads the take script
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let take = TakeRequest(inbox: "box", retries: [:], limit: 10, now: WallClock.nowMilliseconds())
+            #expect(try await store.take(take, on: loop).get().taken.isEmpty)   // loads the take script
 
-        // As if Redis had restarted: the SHA1 this process knows names no script there. (Not
-        // SCRIPT FLUSH: other tests share this Redis.)
-        store.shas.withLockedValue { $0[RedisScripts.take.name] = String(repeating: "0", count: 40) }
-        let (outcome, taken) = try await store.send(self.message("one"), dedupWindowMilliseconds: 1_000, thenTake: take, on: loop).get()
-        #expect(outcome == .stored)
-        #expect(try taken.get().taken.map(\.messageID) == ["one"])
+            // As if Redis had restarted: the SHA1 this process knows names no script there. (Not
+            // SCRIPT FLUSH: other tests share this Redis.)
+            store.shas.withLockedValue { $0[RedisScripts.take.name] = String(repeating: "0", count: 40) }
+            let (outcome, taken) = try await store.send(self.message("one"), dedupWindowMilliseconds: 1_000, thenTake: take, on: loop).get()
+            #expect(outcome == .stored)
+            #expect(try taken.get().taken.map(\.messageID) == ["one"])
 
         }
     }
