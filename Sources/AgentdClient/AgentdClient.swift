@@ -1,6 +1,7 @@
 import AgentCore
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A connection to agentd, for Swift programs: the demo's agents, `agentctl`, tests.
 ///
@@ -23,25 +24,65 @@ public final class AgentdClient: Sendable {
         self.state = state
     }
 
-    /// Connects to agentd at `host:port`.
+    /// Connects to agentd at `host:port`, over TLS when `tls` is given (the call then returns
+    /// once the handshake is done).
+    ///
+    /// - Throws: ``AgentdClientError/tlsSetup(_:)`` when the TLS files cannot be used,
+    ///   ``AgentdClientError/tlsHandshake(_:)`` when the handshake fails (an untrusted
+    ///   certificate, a refused client certificate), or the connection error.
     public static func connect(
         host: String = "127.0.0.1",
         port: Int = 7420,
+        tls: ClientTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: TimeAmount = .seconds(5)
     ) async throws -> AgentdClient {
         let state = ClientState()
-        let channel = try await ClientBootstrap(group: group)
+        // Built before connecting: a bad CA or key file is the caller's error, not the network's.
+        let tlsContext: NIOSSLContext?
+        do {
+            tlsContext = try tls.map { try $0.makeContext() }
+        } catch let error as AgentdClientError {
+            throw error
+        } catch {
+            throw AgentdClientError.tlsSetup("\(error)")
+        }
+        let serverHostname = tls?.hostname(connectingTo: host)
+        // Completed by the HandshakeWatcher; failed here too if the connection never came up,
+        // so that no promise is left behind.
+        let handshake = tlsContext.map { _ in group.any().makePromise(of: Void.self) }
+        let connecting = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ClientLineDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(ClientFrameHandler(state: state))
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tlsContext {
+                        try pipeline.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname))
+                        if let handshake {
+                            try pipeline.addHandler(HandshakeWatcher(promise: handshake))
+                        }
+                    }
+                    try pipeline.addHandler(ByteToMessageHandler(ClientLineDecoder()))
+                    try pipeline.addHandler(ClientFrameHandler(state: state))
                 }
             }
             .connect(host: host, port: port)
-            .get()
+        let channel: any Channel
+        do {
+            channel = try await connecting.get()
+        } catch {
+            handshake?.fail(error)
+            throw error
+        }
+        if let handshake {
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw AgentdClientError.tlsHandshake("with \(host):\(port): \(error)")
+            }
+        }
         return AgentdClient(channel: channel, state: state)
     }
 

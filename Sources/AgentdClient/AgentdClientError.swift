@@ -8,6 +8,10 @@ public enum AgentdClientError: Error, Sendable, CustomStringConvertible {
     case connectionClosed
     /// agentd sent something that is not a frame of the protocol.
     case malformedFrame(String)
+    /// The TLS settings could not be used (an unreadable CA file, a certificate without its key).
+    case tlsSetup(String)
+    /// The TLS handshake failed: agentd's certificate is not trusted, or it refused ours.
+    case tlsHandshake(String)
 
     /// The wire error code when agentd answered with an error, e.g. `"unavailable"`.
     public var code: String? {
@@ -20,6 +24,8 @@ public enum AgentdClientError: Error, Sendable, CustomStringConvertible {
         case .server(let code, let message): return "\(code): \(message)"
         case .connectionClosed: return "connection to agentd closed"
         case .malformedFrame(let detail): return "malformed frame from agentd: \(detail)"
+        case .tlsSetup(let detail): return "TLS setup: \(detail)"
+        case .tlsHandshake(let detail): return "TLS handshake failed: \(detail)"
         }
     }
 }

@@ -9,13 +9,23 @@ extension AgentdConfiguration {
         public var caFile: String?
         /// `require_client_cert` (`AGENTD_TLS_REQUIRE_CLIENT_CERT`): mutual TLS; needs `caFile`. Default false.
         public var requireClientCert: Bool
+        /// `plain_listen` (`AGENTD_TLS_PLAIN_LISTEN`): a second, plain-TCP agent port next to the
+        /// TLS one, for local tools; loopback addresses only. nil (file: `""`) = none. Default none.
+        public var plainListen: HostPort?
 
         /// TLS off.
-        public init(certFile: String? = nil, keyFile: String? = nil, caFile: String? = nil, requireClientCert: Bool = false) {
+        public init(
+            certFile: String? = nil,
+            keyFile: String? = nil,
+            caFile: String? = nil,
+            requireClientCert: Bool = false,
+            plainListen: HostPort? = nil
+        ) {
             self.certFile = certFile
             self.keyFile = keyFile
             self.caFile = caFile
             self.requireClientCert = requireClientCert
+            self.plainListen = plainListen
         }
 
         /// True when the agent port should speak TLS.

@@ -90,3 +90,13 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension HostPort {
+    /// True for `localhost`, 127.0.0.0/8 and `::1`: addresses no other machine can reach.
+    public var isLoopback: Bool {
+        let host = self.host.lowercased()
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

@@ -26,13 +26,13 @@ struct Agentctl: AsyncParsableCommand {
             Exit status:
               0  ok
               1  agentd answered with an error (stderr: "error: <code>: <message>")
-              2  usage error (bad flag or value, bad JSON, --tls/--ca-file)
-              3  could not connect to agentd, or the connection was lost
+              2  usage error (bad flag or value, bad JSON, unusable TLS files)
+              3  could not connect to agentd (TLS handshake included), or the connection was lost
               4  `health`: agentd is degraded (its store is down)
 
-            `token` makes an agent token and its tokens-file line (no connection needed). TLS \
-            (--tls, --ca-file) comes with agentd's TLS support; this version refuses the TLS \
-            flags with exit status 2.
+            `token` makes an agent token and its tokens-file line (no connection needed). \
+            --tls speaks TLS (--ca-file: the CA agentd's certificate chains to); --cert-file and \
+            --key-file present a client certificate for mutual TLS, whose CN must be --agent.
 
             Examples:
               agentctl health

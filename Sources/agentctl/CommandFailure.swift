@@ -13,7 +13,7 @@ struct CommandFailure: Error, Sendable {
         CommandFailure(status: .serverError, message: "error: \(code): \(message)")
     }
 
-    /// A bad command line found after parsing (JSON values, TLS flags, the address), exit 2.
+    /// A bad command line found after parsing (JSON values, TLS files, the address), exit 2.
     static func usage(_ message: String) -> CommandFailure {
         CommandFailure(status: .usage, message: "error: \(message)")
     }
@@ -39,6 +39,10 @@ struct CommandFailure: Error, Sendable {
             return .unreachable("connection to agentd lost before it answered")
         case .malformedFrame(let detail):
             return .unreachable("connection to agentd dropped: \(detail)")
+        case .tlsSetup(let detail):
+            return .usage("TLS settings: \(detail)")
+        case .tlsHandshake(let detail):
+            return .unreachable("TLS handshake failed: \(detail)")
         case nil:
             return .unreachable("connection to agentd failed: \(error)")
         }

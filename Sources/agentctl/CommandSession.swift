@@ -24,13 +24,19 @@ enum CommandSession {
         _ body: (AgentdClient) async throws -> Result
     ) async throws(CommandFailure) -> Result {
         let address = try options.address()
+        let tls = try options.clientTLS()
         let client: AgentdClient
         do {
             client = try await AgentdClient.connect(
                 host: address.host,
                 port: address.port,
+                tls: tls,
                 connectTimeout: Self.connectTimeout
             )
+        } catch AgentdClientError.tlsSetup(let detail) {
+            throw .usage("TLS settings: \(detail)")
+        } catch AgentdClientError.tlsHandshake(let detail) {
+            throw .unreachable("TLS handshake with agentd at \(address) failed: \(detail)")
         } catch {
             throw .unreachable("could not connect to agentd at \(address): \(ConnectError.describe(error))")
         }

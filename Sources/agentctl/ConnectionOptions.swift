@@ -1,3 +1,4 @@
+import AgentdClient
 import ArgumentParser
 import Foundation
 
@@ -39,14 +40,29 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .long, help: "Machine output: one JSON object per result, shaped like agentd's reply.")
     var json = false
 
-    @Flag(name: .long, help: "Connect with TLS (not supported by this agentd version yet: exit 2).")
+    @Flag(name: .long, help: "Connect with TLS, trusting the system's CAs unless --ca-file says otherwise.")
     var tls = false
 
     @Option(
         name: .customLong("ca-file"),
-        help: ArgumentHelp("CA bundle for TLS (not supported by this agentd version yet: exit 2).", valueName: "file")
+        help: ArgumentHelp("PEM CA bundle agentd's certificate must chain to (implies --tls).", valueName: "file")
     )
     var caFile: String?
+
+    @Option(
+        name: .customLong("cert-file"),
+        help: ArgumentHelp("PEM client certificate for mutual TLS; its CN must be --agent (implies --tls).", valueName: "file")
+    )
+    var certFile: String?
+
+    @Option(name: .customLong("key-file"), help: ArgumentHelp("PEM private key of --cert-file.", valueName: "file"))
+    var keyFile: String?
+
+    @Option(
+        name: .customLong("server-name"),
+        help: ArgumentHelp("The name agentd's certificate must carry (default: the host of --server).", valueName: "name")
+    )
+    var serverName: String?
 
     private var environment: [String: String] { ProcessInfo.processInfo.environment }
 
@@ -67,15 +83,23 @@ struct ConnectionOptions: ParsableArguments {
         return nil
     }
 
+    /// The TLS settings, or nil for plain TCP.
+    ///
+    /// - Throws: ``CommandFailure`` (exit 2) for a certificate without its key or the reverse.
+    func clientTLS() throws(CommandFailure) -> ClientTLS? {
+        guard self.tls || self.caFile != nil || self.certFile != nil || self.keyFile != nil || self.serverName != nil else {
+            return nil
+        }
+        guard (self.certFile == nil) == (self.keyFile == nil) else {
+            throw .usage("--cert-file and --key-file go together (mutual TLS needs both)")
+        }
+        return ClientTLS(caFile: self.caFile, certificateFile: self.certFile, keyFile: self.keyFile, serverName: self.serverName)
+    }
+
     /// The address to connect to.
     ///
-    /// - Throws: ``CommandFailure`` (exit 2) when TLS was asked for or the address is bad.
+    /// - Throws: ``CommandFailure`` (exit 2) when the address is bad.
     func address() throws(CommandFailure) -> ServerAddress {
-        // TLS arrives with the security work; failing loudly beats a silent plaintext
-        // connection to a server the user meant to reach over TLS.
-        if self.tls || self.caFile != nil {
-            throw .usage("TLS is not supported by this agentd version yet (--tls, --ca-file)")
-        }
         var text = Self.defaultServer
         if let server = self.server ?? self.environment["AGENTD_SERVER"], !server.isEmpty {
             text = server

@@ -7,9 +7,9 @@ enum ExitStatus: Int32, Sendable {
     case ok = 0
     /// agentd answered with an error (`error: <code>: <message>` on stderr).
     case serverError = 1
-    /// The command line was wrong: an unknown flag, a bad value, unreadable JSON, TLS.
+    /// The command line was wrong: an unknown flag, a bad value, unreadable JSON, unusable TLS files.
     case usage = 2
-    /// agentd could not be reached, or the connection ended before the answer.
+    /// agentd could not be reached (TLS handshake included), or the connection ended before the answer.
     case unreachable = 3
     /// `health` answered, and says agentd is degraded (its store is down).
     case degraded = 4

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// Builds the broker from the configuration and runs it as a `ServiceGroup` until SIGTERM/SIGINT.
@@ -12,11 +13,9 @@ struct Daemon {
     let logger: Logger
 
     func run() async throws {
-        // Refused rather than ignored: serving plain TCP to clients that were told to expect
-        // TLS would be worse than not starting.
-        guard self.configuration.tls.certFile == nil, self.configuration.tls.keyFile == nil else {
-            throw DaemonError("TLS (tls.cert_file / tls.key_file) is not supported by this version yet; unset them to serve plain TCP")
-        }
+        // A TLS file that cannot be used stops agentd: clients told to expect TLS must never
+        // find plain TCP instead.
+        let listeners = try self.listeners()
         // Token mode with a missing or bad tokens file stops here: better than refusing every agent.
         let tokens = try self.loadTokens()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
@@ -35,20 +34,10 @@ struct Daemon {
             // The store may be down at start; agentd still serves and reports `unavailable`.
             self.logger.warning("could not recover in-flight messages at start", metadata: ["agentd.error": "\(error)"])
         }
-        let listen = self.configuration.listen
         let backend = store.backendName
-        let server = BrokerServer(
-            broker: broker,
-            host: listen.host,
-            port: listen.port,
-            group: group,
-            logger: self.logger
-        ) { address in
-            let host = address.ipAddress ?? listen.host
-            let port = address.port ?? listen.port
-            let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            // The contract's readiness line; scripts wait for it and read the real port.
-            FileHandle.standardError.write(Data("agentd ready listen=\(shown) backend=\(backend)\n".utf8))
+        let server = BrokerServer(broker: broker, listeners: listeners, group: group, logger: self.logger) { addresses in
+            // The contract's readiness line; scripts wait for it and read the real ports.
+            FileHandle.standardError.write(Data(Self.readyLine(listeners, bound: addresses, backend: backend).utf8))
         }
         let services = ServiceGroup(
             configuration: .init(
@@ -66,6 +55,43 @@ struct Daemon {
 }
 
 extension Daemon {
+    /// The agent port (TLS when `[tls]` names a certificate) and, with TLS, the optional plain
+    /// loopback port.
+    private func listeners() throws -> [AgentListener] {
+        let listen = self.configuration.listen
+        let tls = self.configuration.tls
+        guard tls.isEnabled else {
+            return [AgentListener(host: listen.host, port: listen.port)]
+        }
+        let context: NIOSSLContext
+        do {
+            context = try AgentTLS.makeContext(tls)
+        } catch {
+            throw DaemonError(error.description)
+        }
+        var listeners = [AgentListener(host: listen.host, port: listen.port, tls: context)]
+        if let plain = tls.plainListen {
+            listeners.append(AgentListener(host: plain.host, port: plain.port))
+        }
+        return listeners
+    }
+
+    /// `agentd ready listen=HOST:PORT [tls=on] [plain=HOST:PORT] backend=NAME`, with the real
+    /// ports; `listen=` is always the main agent port, the one scripts read.
+    static func readyLine(_ listeners: [AgentListener], bound: [SocketAddress], backend: String) -> String {
+        func shown(_ index: Int) -> String {
+            let listener = listeners[index]
+            let address = index < bound.count ? bound[index] : nil
+            let host = address?.ipAddress ?? listener.host
+            let port = address?.port ?? listener.port
+            return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
+        var line = "agentd ready listen=\(shown(0))"
+        if listeners[0].tls != nil { line += " tls=on" }
+        if listeners.count > 1 { line += " plain=\(shown(1))" }
+        return line + " backend=\(backend)\n"
+    }
+
     /// The tokens file when `auth.mode = token`, nil when `none` (any hello is accepted).
     private func loadTokens() throws -> TokensFile? {
         guard self.configuration.auth.mode == .token else { return nil }

@@ -99,6 +99,17 @@ import Testing
         #expect(full.tls.isEnabled)
     }
 
+    @Test func plainListenNeedsTLSAndLoopback() throws {
+        let tls = "[tls]\ncert_file = \"/c\"\nkey_file = \"/k\"\n"
+        #expect(loadError("[tls]\nplain_listen = \"127.0.0.1:7421\"")?.hasPrefix("tls.plain_listen is set but TLS is off") == true)
+        #expect(loadError(tls + "plain_listen = \"0.0.0.0:7421\"")?.contains("must be a loopback address") == true)
+        #expect(loadError(tls + "plain_listen = \"10.0.0.1:7421\"")?.contains("must be a loopback address") == true)
+        for host in ["127.0.0.1:7421", "127.1.2.3:0", "[::1]:7421", "localhost:7421"] {
+            #expect(try load(tls + "plain_listen = \"\(host)\"").tls.plainListen != nil, "\(host)")
+        }
+        #expect(try load(tls + "plain_listen = \"\"").tls.plainListen == nil)
+    }
+
     // MARK: - Secrets
 
     @Test func redisPasswordNeverAppearsInErrors() {

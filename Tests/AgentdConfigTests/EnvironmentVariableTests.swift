@@ -48,6 +48,9 @@ struct EnvironmentCase: Sendable, CustomTestStringConvertible {
         EnvironmentCase(variable: "AGENTD_TLS_KEY_FILE", value: "/k.pem") { $0.tls.keyFile == "/k.pem" },
         EnvironmentCase(variable: "AGENTD_TLS_CA_FILE", value: "/ca.pem") { $0.tls.caFile == "/ca.pem" },
         EnvironmentCase(variable: "AGENTD_TLS_REQUIRE_CLIENT_CERT", value: "true") { $0.tls.requireClientCert },
+        EnvironmentCase(variable: "AGENTD_TLS_PLAIN_LISTEN", value: "127.0.0.1:7421") {
+            $0.tls.plainListen == HostPort(host: "127.0.0.1", port: 7421)
+        },
     ]
 
     /// Settings some rows need to pass the cross-key checks (token mode needs a tokens file…).

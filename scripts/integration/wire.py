@@ -45,14 +45,27 @@ def port_from_env():
     return int(port)
 
 
+def tls_context(ca, cert=None, key=None):
+    """A client TLS context trusting `ca`, presenting `cert`/`key` (mutual TLS) when given."""
+    import ssl
+    ctx = ssl.create_default_context(cafile=ca)
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
 class Conn:
     """One TCP connection to agentd, reading newline-delimited JSON frames."""
 
-    def __init__(self, port=None, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
+    def __init__(self, port=None, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, tls=None, server_hostname="localhost"):
+        """`tls`: an ssl.SSLContext (see tls_context) to speak TLS; the handshake happens here."""
         self.port = port if port is not None else port_from_env()
         self.timeout = timeout
-        self.sock = socket.create_connection((host, self.port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = socket.create_connection((host, self.port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            sock = tls.wrap_socket(sock, server_hostname=server_hostname)
+        self.sock = sock
         self.buf = b""
         self.events = []  # events that arrived while we were waiting for a reply
         self.next_id = 1

@@ -48,5 +48,6 @@ extension ConfigurationKey {
         .optionalString("tls.key_file", \.tls.keyFile),
         .optionalString("tls.ca_file", \.tls.caFile),
         .boolean("tls.require_client_cert", \.tls.requireClientCert),
+        .optionalHostPort("tls.plain_listen", \.tls.plainListen),
     ]
 }

@@ -22,5 +22,16 @@ enum ConfigurationValidation {
         if tls.caFile != nil && tls.certFile == nil {
             throw ConfigurationError("tls.ca_file is set but tls.cert_file is empty: client certificates need TLS on")
         }
+        if let plain = tls.plainListen {
+            guard tls.isEnabled else {
+                throw ConfigurationError("tls.plain_listen is set but TLS is off: the agent port (listen) is plain TCP already")
+            }
+            // Plain TCP carries tokens in clear text: only where nothing leaves the machine.
+            guard plain.isLoopback else {
+                throw ConfigurationError(
+                    "tls.plain_listen must be a loopback address (127.0.0.1, ::1 or localhost), got \(plain)"
+                )
+            }
+        }
     }
 }

@@ -20,6 +20,19 @@ extension Session {
         throw .forbidden("role: \(agent)'s token allows only \(names), not \(role.rawValue)")
     }
 
+    /// Refuses a `hello` as another agent than the one this connection's client certificate
+    /// names. Not slowed down like a bad token: the client proved it holds a certificate
+    /// agentd trusts, so it learns nothing by being told which id that certificate allows.
+    func checkCertificate(allows agentID: String) throws(AgentdError) {
+        guard let identity = self.certificateIdentity else { return }
+        guard let named = identity.agentID else {
+            throw .unauthenticated("hello: the client certificate's subject has no common name (CN), so it names no agent")
+        }
+        guard named == agentID else {
+            throw .unauthenticated("hello: the client certificate names agent \(named), not \(agentID.prefix(128))")
+        }
+    }
+
     /// The reply to a refused hello, held back by the throttle's delay for this address: a
     /// scheduled task, so the event loop keeps serving everyone else meanwhile.
     func refuseHello(_ id: RequestID?, agentID: String, authenticator: HelloAuthenticator) -> SessionResult {

@@ -17,6 +17,9 @@ final class Session {
     /// The roles this session's token allows (`auth.mode = token`); nil = any role. Fixed at
     /// `hello`: a reloaded tokens file changes only later sessions.
     private(set) var allowedRoles: Set<AgentRole>?
+    /// The client certificate's identity on a TLS connection that presented one: `hello` may
+    /// name only the agent it names. Set before the first frame is read.
+    var certificateIdentity: PeerIdentity?
     private var subscribed = false
 
     init(
@@ -181,6 +184,7 @@ final class Session {
         guard hello.agentID != AgentID.server else {
             throw .forbidden("agent_id: \"agentd\" is reserved for the server")
         }
+        try self.checkCertificate(allows: hello.agentID)
         if let authenticator = self.broker.authenticator {
             guard let roles = authenticator.roles(agent: hello.agentID, token: hello.token) else {
                 return self.refuseHello(request.id, agentID: hello.agentID, authenticator: authenticator)

@@ -126,6 +126,10 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let identity = event as? PeerIdentity {
+            self.session?.certificateIdentity = identity
+            return
+        }
         let inputClosed = (event as? ChannelEvent) == .inputClosed
         guard event is DrainEvent || inputClosed else {
             context.fireUserInboundEventTriggered(event)

@@ -107,4 +107,30 @@ import Testing
         let refused = try harness.exchange(before, #"{"op":"register","id":3,"role":"monitor","capabilities":[]}"#)
         #expect(refused.count == 1 && refused[0].contains("allows only worker"))
     }
+
+    @Test func clientCertificateNamesTheOnlyAgentAHelloMayUse() throws {
+        let harness = try Harness()
+        defer { harness.finish() }
+        let channel = try harness.connect()
+        // What PeerIdentityHandler tells the session after a TLS handshake with a client certificate.
+        channel.pipeline.fireUserInboundEventTriggered(PeerIdentity(agentID: "worker-1"))
+        let other = try harness.exchange(channel, #"{"op":"hello","id":1,"agent_id":"worker-2","token":"w-secret"}"#)
+        #expect(other == [#"{"id":1,"ok":false,"error":{"code":"unauthenticated","message":"hello: the client certificate names agent worker-1, not worker-2"}}"#])
+        // Not slowed down and not counted as a guessed token: the certificate was valid.
+        #expect(harness.broker.authenticator?.failureCount == 0)
+        // The certificate's agent still needs its token in token mode.
+        let noToken = try harness.exchange(channel, #"{"op":"hello","id":2,"agent_id":"worker-1"}"#, advance: .milliseconds(100))
+        #expect(noToken == [Self.refused.replacingOccurrences(of: #""id":1"#, with: #""id":2"#)])
+        let ok = try harness.exchange(channel, #"{"op":"hello","id":3,"agent_id":"worker-1","token":"w-secret"}"#)
+        #expect(ok.count == 1 && ok[0].contains(#""ok":true"#))
+    }
+
+    @Test func certificateWithoutCommonNameAllowsNoHello() throws {
+        let harness = try Harness()
+        defer { harness.finish() }
+        let channel = try harness.connect()
+        channel.pipeline.fireUserInboundEventTriggered(PeerIdentity(agentID: nil))
+        let refused = try harness.exchange(channel, #"{"op":"hello","id":1,"agent_id":"worker-1","token":"w-secret"}"#)
+        #expect(refused.count == 1 && refused[0].contains("has no common name (CN)"))
+    }
 }

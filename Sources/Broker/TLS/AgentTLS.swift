@@ -1,0 +1,73 @@
+import AgentdConfig
+import NIOSSL
+
+/// Builds the TLS context of the agent port from the `[tls]` table.
+///
+/// TLS 1.2 is the floor: 1.0 and 1.1 are deprecated (RFC 8996). Client certificates:
+/// - `require_client_cert = true`: every client must present one that chains to `ca_file`
+///   (the handshake fails otherwise);
+/// - `ca_file` alone: a certificate is optional, but one that is presented must chain to it;
+/// - neither: clients are not asked for one.
+/// A presented certificate binds the connection to the agent its subject names
+/// (``CertificateIdentity``).
+public enum AgentTLS {
+    /// Loads the certificate chain, key and CAs named by `tls`.
+    /// - Throws: ``AgentTLSError`` naming the file that could not be used.
+    public static func makeContext(_ tls: AgentdConfiguration.TLS) throws(AgentTLSError) -> NIOSSLContext {
+        guard let certFile = tls.certFile, let keyFile = tls.keyFile else {
+            throw AgentTLSError("TLS needs tls.cert_file and tls.key_file")
+        }
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certFile)
+        } catch {
+            throw AgentTLSError("tls.cert_file \(certFile): not a readable PEM certificate chain (\(error))")
+        }
+        guard !chain.isEmpty else {
+            throw AgentTLSError("tls.cert_file \(certFile): no certificate in it")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        } catch {
+            // The error text of a key never includes the key itself.
+            throw AgentTLSError("tls.key_file \(keyFile): not a readable PEM private key (\(error))")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        if let caFile = tls.caFile {
+            let roots: [NIOSSLCertificate]
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(caFile)
+            } catch {
+                throw AgentTLSError("tls.ca_file \(caFile): not a readable PEM certificate bundle (\(error))")
+            }
+            guard !roots.isEmpty else {
+                throw AgentTLSError("tls.ca_file \(caFile): no certificate in it")
+            }
+            configuration.trustRoots = .certificates(roots)
+            // Clients are not servers: their certificates carry no host name to check.
+            configuration.certificateVerification = tls.requireClientCert ? .noHostnameVerification : .optionalVerification
+        } else {
+            configuration.certificateVerification = .none
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw AgentTLSError("TLS setup failed: certificate and key do not work together (\(error))")
+        }
+    }
+}
+
+/// Why the agent port's TLS context could not be built; one line for the operator.
+public struct AgentTLSError: Error, CustomStringConvertible {
+    /// What went wrong, naming the file.
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
