@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage errors exit 2 before anything is sent: unknown flag, bad values (priority,
-# duration, address), content that is not a JSON object, a missing subcommand, and the
-# TLS flags this agentd does not support yet. --help exits 0 and documents the exit
+# duration, address), content that is not a JSON object, a missing subcommand, and TLS
+# files that cannot be used. --help exits 0 and documents the exit
 # statuses; every subcommand's help has examples.
 source "$(dirname "$0")/../test_functions.sh"
 source "$(dirname "$0")/ctl_functions.sh"
@@ -26,10 +26,10 @@ expect_ctl 2 tail --count 0
 expect_ctl 2 tasks --as-role emperor
 expect_ctl 2 health --server 'no-port-here:'
 assert_contains "$CTL_ERR" "bad server address"
-expect_ctl 2 health --tls
-assert_contains "$CTL_ERR" "TLS is not supported by this agentd version yet"
-expect_ctl 2 stats --ca-file /etc/ssl/certs/ca-certificates.crt
-assert_contains "$CTL_ERR" "TLS is not supported by this agentd version yet"
+expect_ctl 2 health --ca-file "$TEST_TMP/no-such-ca.pem"
+assert_contains "$CTL_ERR" "error: TLS settings:"
+expect_ctl 2 stats --tls --cert-file /etc/ssl/certs/ca-certificates.crt
+assert_contains "$CTL_ERR" "error: --cert-file and --key-file go together"
 expect_ctl 2 no-such-subcommand
 expect_ctl 2                                            # no subcommand: help on stderr, 2
 assert_contains "$CTL_ERR" "SUBCOMMANDS"
