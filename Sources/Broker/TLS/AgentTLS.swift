@@ -17,15 +17,7 @@ public enum AgentTLS {
         guard let certFile = tls.certFile, let keyFile = tls.keyFile else {
             throw AgentTLSError("TLS needs tls.cert_file and tls.key_file")
         }
-        let chain: [NIOSSLCertificate]
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(certFile)
-        } catch {
-            throw AgentTLSError("tls.cert_file \(certFile): not a readable PEM certificate chain (\(error))")
-        }
-        guard !chain.isEmpty else {
-            throw AgentTLSError("tls.cert_file \(certFile): no certificate in it")
-        }
+        let chain = try Self.certificates(certFile, setting: "tls.cert_file", kind: "certificate chain")
         let key: NIOSSLPrivateKey
         do {
             key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
@@ -39,15 +31,7 @@ public enum AgentTLS {
         )
         configuration.minimumTLSVersion = .tlsv12
         if let caFile = tls.caFile {
-            let roots: [NIOSSLCertificate]
-            do {
-                roots = try NIOSSLCertificate.fromPEMFile(caFile)
-            } catch {
-                throw AgentTLSError("tls.ca_file \(caFile): not a readable PEM certificate bundle (\(error))")
-            }
-            guard !roots.isEmpty else {
-                throw AgentTLSError("tls.ca_file \(caFile): no certificate in it")
-            }
+            let roots = try Self.certificates(caFile, setting: "tls.ca_file", kind: "certificate bundle")
             configuration.trustRoots = .certificates(roots)
             // Clients are not servers: their certificates carry no host name to check.
             configuration.certificateVerification = tls.requireClientCert ? .noHostnameVerification : .optionalVerification
@@ -59,6 +43,20 @@ public enum AgentTLS {
         } catch {
             throw AgentTLSError("TLS setup failed: certificate and key do not work together (\(error))")
         }
+    }
+
+    /// The certificates of the PEM file `path`, at least one.
+    private static func certificates(_ path: String, setting: String, kind: String) throws(AgentTLSError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw AgentTLSError("\(setting) \(path): not a readable PEM \(kind) (\(error))")
+        }
+        guard !certificates.isEmpty else {
+            throw AgentTLSError("\(setting) \(path): no certificate in it")
+        }
+        return certificates
     }
 }
 
