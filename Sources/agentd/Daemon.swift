@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import NIOSSL
 import ServiceLifecycle
 
 /// Builds the broker from the configuration and runs it as a `ServiceGroup` until SIGTERM/SIGINT.
@@ -15,7 +14,8 @@ struct Daemon {
     func run() async throws {
         // A TLS file that cannot be used stops agentd: clients told to expect TLS must never
         // find plain TCP instead.
-        let listeners = try self.listeners()
+        let certificates = try self.configuration.tls.isEnabled ? TLSCertificates(self.configuration.tls, logger: self.logger) : nil
+        let listeners = self.listeners(certificates)
         // Token mode with a missing or bad tokens file stops here: better than refusing every agent.
         let tokens = try self.loadTokens()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
@@ -28,6 +28,7 @@ struct Daemon {
             authenticator: tokens?.helloAuthenticator
         )
         tokens?.watchHangup()
+        certificates?.watchHangup()
         do {
             try await broker.start().get()
         } catch {
@@ -48,6 +49,7 @@ struct Daemon {
         )
         try await services.run()
         tokens?.stop()
+        certificates?.stop()
         store.shutdown()
         try await group.shutdownGracefully()
         self.logger.info("agentd stopped")
@@ -55,22 +57,15 @@ struct Daemon {
 }
 
 extension Daemon {
-    /// The agent port (TLS when `[tls]` names a certificate) and, with TLS, the optional plain
+    /// The agent port (TLS when `certificates` is given) and, with TLS, the optional plain
     /// loopback port.
-    private func listeners() throws -> [AgentListener] {
+    private func listeners(_ certificates: TLSCertificates?) -> [AgentListener] {
         let listen = self.configuration.listen
-        let tls = self.configuration.tls
-        guard tls.isEnabled else {
+        guard let certificates else {
             return [AgentListener(host: listen.host, port: listen.port)]
         }
-        let context: NIOSSLContext
-        do {
-            context = try AgentTLS.makeContext(tls)
-        } catch {
-            throw DaemonError(error.description)
-        }
-        var listeners = [AgentListener(host: listen.host, port: listen.port, tls: context)]
-        if let plain = tls.plainListen {
+        var listeners = [AgentListener(host: listen.host, port: listen.port, tls: certificates.context)]
+        if let plain = self.configuration.tls.plainListen {
             listeners.append(AgentListener(host: plain.host, port: plain.port))
         }
         return listeners

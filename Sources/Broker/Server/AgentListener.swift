@@ -1,5 +1,3 @@
-import NIOSSL
-
 /// One address the agent port listens on, plain TCP or TLS.
 ///
 /// agentd has one listener normally; with TLS it may have a second, plain one on loopback
@@ -10,10 +8,10 @@ public struct AgentListener: Sendable {
     /// Port; 0 picks a free one.
     public var port: Int
     /// TLS for every connection accepted here; nil = plain TCP.
-    public var tls: NIOSSLContext?
+    public var tls: AgentTLSContext?
 
     /// A listener on `host:port`, TLS when `tls` is given.
-    public init(host: String, port: Int, tls: NIOSSLContext? = nil) {
+    public init(host: String, port: Int, tls: AgentTLSContext? = nil) {
         self.host = host
         self.port = port
         self.tls = tls

@@ -86,7 +86,7 @@ public final class BrokerServer: Service {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
                         // Even the over-limit refusal is spoken over TLS: the client expects it.
-                        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
                     }
                     guard broker.admitConnection() else {
                         try pipeline.addHandler(RejectHandler())

@@ -19,13 +19,16 @@ import Testing
         private let services: ServiceGroup
         private let running: Task<Void, any Error>
 
+        let tls: AgentTLSContext
+
         init(_ tls: AgentdConfiguration.TLS, plain: Bool = false) async throws {
             var configuration = AgentdConfiguration()
             configuration.backend = .memory
             let logger = Logger(label: "agentd.tls-test")
             let group = MultiThreadedEventLoopGroup.singleton
             let broker = Broker(configuration: BrokerConfiguration(configuration), store: MemoryStore(), loop: group.next(), logger: logger)
-            var listeners = [AgentListener(host: "127.0.0.1", port: 0, tls: try AgentTLS.makeContext(tls))]
+            self.tls = AgentTLSContext(try AgentTLS.makeContext(tls))
+            var listeners = [AgentListener(host: "127.0.0.1", port: 0, tls: self.tls)]
             if plain {
                 listeners.append(AgentListener(host: "127.0.0.1", port: 0))
             }
@@ -146,6 +149,25 @@ import Testing
         let server = try await Server(self.serverTLS(pki), plain: true)
         #expect(try await self.hello(port: server.ports[1], tls: nil, as: "local-tool").get()["agent_id"] == .string("local-tool"))
         #expect(try await self.hello(port: server.ports[0], tls: ClientTLS(caFile: pki.path("ca.pem")), as: "remote").get()["agent_id"] == .string("remote"))
+        await server.stop()
+    }
+
+    @Test func replacedContextServesNewConnectionsOnly() async throws {
+        let pki = try TestPKI.get()
+        let server = try await Server(self.serverTLS(pki))
+        let port = server.ports[0]
+        let trusting = ClientTLS(caFile: pki.path("ca.pem"))
+        let before = try await AgentdClient.connect(host: "127.0.0.1", port: port, tls: trusting)
+        try await before.hello(agentID: "before")
+        // As a reload that turns on mutual TLS would.
+        server.tls.replace(with: try AgentTLS.makeContext(self.serverTLS(pki, clientCA: true, require: true)))
+        let without = await self.hello(port: port, tls: trusting, as: "after")
+        #expect(throws: (any Error).self) { try without.get() }
+        let worker1 = ClientTLS(caFile: pki.path("ca.pem"), certificateFile: pki.path("client-worker-1.pem"), keyFile: pki.path("client-worker-1-key.pem"))
+        #expect(try await self.hello(port: port, tls: worker1, as: "worker-1").get()["agent_id"] == .string("worker-1"))
+        // The connection accepted before the change keeps working.
+        #expect(try await before.request("ping")["pong"] == .bool(true))
+        await before.close()
         await server.stop()
     }
 

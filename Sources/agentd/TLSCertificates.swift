@@ -1,0 +1,63 @@
+import AgentdConfig
+import Broker
+import Foundation
+import Logging
+
+/// The agent port's certificate, key and CA files: read at start, and again on SIGHUP, so a
+/// renewed certificate is served without a restart.
+///
+/// Like the tokens file: the files are re-read on a private queue and the context swapped
+/// whole; connections already open keep theirs. Files that fail to load on reload are
+/// logged and the old context stays, so a half-copied renewal never takes TLS down.
+///
+/// `@unchecked Sendable`: the one mutable field, `source`, is touched only on `queue`.
+final class TLSCertificates: @unchecked Sendable {
+    /// What listeners hand to new connections.
+    let context: AgentTLSContext
+    private let settings: AgentdConfiguration.TLS
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "agentd.tls-reload")
+    /// Only touched on `queue`.
+    private var source: (any DispatchSourceSignal)?
+
+    /// Loads the files named by `settings`.
+    /// - Throws: `DaemonError` naming the setting and file that could not be used.
+    init(_ settings: AgentdConfiguration.TLS, logger: Logger) throws {
+        do {
+            self.context = AgentTLSContext(try AgentTLS.makeContext(settings))
+        } catch {
+            throw DaemonError(error.description)
+        }
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Re-reads the files on every SIGHUP until `stop`.
+    func watchHangup() {
+        self.queue.sync {
+            // SIGHUP would end the process by default; the dispatch source sees it anyway.
+            signal(SIGHUP, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: self.queue)
+            source.setEventHandler { [weak self] in self?.reload() }
+            source.resume()
+            self.source = source
+        }
+    }
+
+    /// Stops watching SIGHUP.
+    func stop() {
+        self.queue.sync {
+            self.source?.cancel()
+            self.source = nil
+        }
+    }
+
+    private func reload() {
+        do {
+            self.context.replace(with: try AgentTLS.makeContext(self.settings))
+            self.logger.notice("TLS certificate files reloaded", metadata: ["agentd.tls.cert_file": "\(self.settings.certFile ?? "")"])
+        } catch {
+            self.logger.error("TLS files not reloaded; the previous certificate stays in use", metadata: ["agentd.error": "\(error)"])
+        }
+    }
+}
