@@ -1,3 +1,4 @@
+import AgentdAdmin
 import AgentdConfig
 import Broker
 import Foundation
@@ -19,6 +20,7 @@ struct Daemon {
         }
         // Token mode with a missing or bad tokens file stops here: better than refusing every agent.
         let tokens = try self.loadTokens()
+        let metricsRegistry = self.bootstrapMetrics()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let store = StoreFactory.make(self.configuration)
         let broker = Broker(
@@ -35,6 +37,9 @@ struct Daemon {
             // The store may be down at start; agentd still serves and reports `unavailable`.
             self.logger.warning("could not recover in-flight messages at start", metadata: ["agentd.error": "\(error)"])
         }
+        let readiness = AdminReadiness()
+        let admin = try await self.bindAdmin(broker: broker, registry: metricsRegistry, readiness: readiness, group: group)
+        let adminShown = admin.map { " admin=\($0.shownAddress)" } ?? ""
         let listen = self.configuration.listen
         let backend = store.backendName
         let server = BrokerServer(
@@ -48,11 +53,12 @@ struct Daemon {
             let port = address.port ?? listen.port
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
             // The contract's readiness line; scripts wait for it and read the real port.
-            FileHandle.standardError.write(Data("agentd ready listen=\(shown) backend=\(backend)\n".utf8))
+            readiness.serving()
+            FileHandle.standardError.write(Data("agentd ready listen=\(shown)\(adminShown) backend=\(backend)\n".utf8))
         }
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server)],
+                services: Self.services(server: server, admin: admin, readiness: readiness),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: self.logger
             )
