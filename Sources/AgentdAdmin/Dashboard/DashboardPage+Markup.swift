@@ -27,7 +27,7 @@ extension DashboardPage {
           <section class="panel wide">
             <div class="panel-head"><h2>Message rates</h2><div class="legend">
               <span class="key sent"></span>sent <span class="key delivered"></span>delivered <span class="key acked"></span>acked
-              <span class="muted">per second, last 5 minutes</span></div></div>
+              <span id="chart-window" class="muted">per second</span></div></div>
             <div id="chart" class="chart"><p class="muted">collecting…</p></div>
           </section>
           <div class="columns">

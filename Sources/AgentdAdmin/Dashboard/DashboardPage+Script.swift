@@ -118,34 +118,39 @@ extension DashboardPage {
 
         function drawChart() {
           if (samples.length < 2) { $("chart").innerHTML = `<p class="muted">collecting…</p>`; return; }
-          const W = 1000, H = 180, L = 44, B = 20, T = 8, now = Date.now();
+          const W = 1000, H = 180, L = 44, R = 24, B = 20, T = 8, now = Date.now();
+          // The window grows with the history, from one minute up to five, so a young page
+          // does not squeeze its few points into the right edge.
+          const span = Math.min(WINDOW_MS, Math.max(60000, now - samples[0].t));
           const series = {sent: [], delivered: [], acked: []};
           for (let i = 1; i < samples.length; i++) {
             const a = samples[i - 1], b = samples[i], dt = (b.t - a.t) / 1000;
-            if (dt <= 0) continue;
+            if (dt <= 0 || now - b.t > span) continue;
             for (const k of Object.keys(series)) series[k].push([b.t, Math.max(0, (b[k] - a[k]) / dt)]);
           }
           const peak = Math.max(1, ...Object.values(series).flat().map((p) => p[1]));
           const step = Math.pow(10, Math.floor(Math.log10(peak)));
           const top = Math.ceil(peak / step) * step;
-          const x = (t) => L + (W - L - 4) * (1 - (now - t) / WINDOW_MS);
+          const x = (t) => L + (W - L - R) * (1 - (now - t) / span);
           const y = (v) => T + (H - T - B) * (1 - v / top);
           let svg = `<svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="message rates">`;
           for (const v of [0, top / 2, top]) {
-            svg += `<line class="grid" x1="${L}" x2="${W}" y1="${y(v)}" y2="${y(v)}"/>`;
+            svg += `<line class="grid" x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}"/>`;
             svg += `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${+v.toFixed(1)}</text>`;
           }
-          for (const m of [5, 4, 3, 2, 1, 0]) {
-            svg += `<text x="${x(now - m * 60000)}" y="${H - 4}" text-anchor="middle">${m ? "-" + m + "m" : "now"}</text>`;
+          const tick = span <= 60000 ? 15000 : 60000;
+          for (let back = Math.floor(span / tick) * tick; back >= 0; back -= tick) {
+            const label = back === 0 ? "now" : tick < 60000 ? "-" + back / 1000 + "s" : "-" + back / 60000 + "m";
+            svg += `<text x="${x(now - back)}" y="${H - 4}" text-anchor="${back === 0 ? "end" : "middle"}">${label}</text>`;
           }
           const colors = {sent: "var(--sent)", delivered: "var(--delivered)", acked: "var(--acked)"};
           for (const [k, points] of Object.entries(series)) {
-            const shown = points.filter((p) => now - p[0] <= WINDOW_MS);
-            if (!shown.length) continue;
-            const path = shown.map((p) => x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join(" ");
-            svg += `<polyline data-series="${k}" fill="none" stroke="${colors[k]}" stroke-width="2" vector-effect="non-scaling-stroke" points="${path}"/>`;
+            if (!points.length) continue;
+            const path = points.map((p) => x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join(" ");
+            svg += `<polyline data-series="${k}" fill="none" stroke="${colors[k]}" stroke-width="2" stroke-linejoin="round" vector-effect="non-scaling-stroke" points="${path}"/>`;
           }
           $("chart").innerHTML = svg + "</svg>";
+          $("chart-window").textContent = "per second, last " + (span < 120000 ? Math.round(span / 1000) + " s" : Math.round(span / 60000) + " min");
         }
 
         async function refresh() {
