@@ -70,6 +70,12 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A bad request was already answered 400 by NIO's error handler before this one; the
+        // connection cannot be trusted to be in step any more.
+        context.close(promise: nil)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // An idle keep-alive connection (IdleStateHandler) is closed; nothing is lost.
         if event is IdleStateHandler.IdleStateEvent {
