@@ -12,6 +12,7 @@ public enum AdminRouter {
         /// 405: the path exists but only `GET` and `HEAD` are served.
         case methodNotAllowed
 
+        /// Equal routes, queries (in order) and `HEAD`-ness; tuples are not `Equatable` themselves.
         public static func == (lhs: Decision, rhs: Decision) -> Bool {
             switch (lhs, rhs) {
             case let (.serve(a, q1, h1), .serve(b, q2, h2)):

@@ -7,8 +7,11 @@ import NIOConcurrencyHelpers
 public final class AdminReadiness: Sendable {
     /// The three phases, in the order they come.
     public enum Phase: String, Sendable {
+        /// The agent port is not listening yet.
         case starting
+        /// The agent port listens.
         case serving
+        /// A graceful shutdown began; agentd finishes what is in flight, then exits.
         case draining
     }
 
