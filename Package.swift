@@ -3,6 +3,7 @@ import PackageDescription
 
 // Dependency graph (the layers of the architecture):
 //   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis, AgentdConfig }
+//   agentd  → AgentdAdmin → Broker (the admin HTTP port: probes, /metrics, /api/*, dashboard)
 //   AgentCore is the wire contract as Swift values: no NIO, no Redis.
 let package = Package(
     name: "agentd",
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // X509: reads the subject of a client certificate (mutual TLS names the agent).
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -55,6 +58,7 @@ let package = Package(
                 "CHiredis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -72,17 +76,37 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // The admin HTTP port: probes, Prometheus metrics, JSON views and the dashboard page.
+        .target(
+            name: "AgentdAdmin",
+            dependencies: [
+                "Broker",
+                "AgentCore",
+                "RedisStreams",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "agentd",
             dependencies: [
                 "Broker",
+                "AgentdAdmin",
                 "AgentdAuth",
                 "AgentdConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The operator CLI: one file per subcommand, on top of the client library.
@@ -130,6 +154,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "AgentdAdminTests",
+            dependencies: [
+                "AgentdAdmin",
+                "Broker",
+                "AgentCore",
+                "AgentdAuth",
+                "AgentdConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(

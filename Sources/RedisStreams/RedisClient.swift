@@ -21,12 +21,14 @@ public final class RedisClient: Sendable {
     private let configuration: RedisConfiguration
     private let defaultLoop: any EventLoop
     private let connections = Mutex(Connections())
+    private let metrics: RedisMetrics
 
     /// Creates a client; it does not connect until the first command is submitted.
-    /// `defaultLoop` serves submissions that do not name a loop.
-    public init(configuration: RedisConfiguration, defaultLoop: (any EventLoop)? = nil) {
+    /// `defaultLoop` serves submissions that do not name a loop; `metrics` records round trips.
+    public init(configuration: RedisConfiguration, defaultLoop: (any EventLoop)? = nil, metrics: RedisMetrics = RedisMetrics()) {
         self.configuration = configuration
         self.defaultLoop = defaultLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+        self.metrics = metrics
     }
 
     /// Submits commands to run back to back in this order, on `loop`'s connection.
@@ -99,7 +101,7 @@ public final class RedisClient: Sendable {
         return self.connections.withLock { connections in
             if connections.isShutdown { return nil }
             if let connection = connections.byLoop[key] { return connection }
-            let connection = RedisLoopConnection(loop: loop, configuration: self.configuration)
+            let connection = RedisLoopConnection(loop: loop, configuration: self.configuration, metrics: self.metrics)
             connections.byLoop[key] = connection
             return connection
         }

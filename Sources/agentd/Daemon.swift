@@ -1,3 +1,4 @@
+import AgentdAdmin
 import AgentdConfig
 import Broker
 import Foundation
@@ -18,6 +19,7 @@ struct Daemon {
         let listeners = self.listeners(certificates)
         // Token mode with a missing or bad tokens file stops here: better than refusing every agent.
         let tokens = try self.loadTokens()
+        let metricsRegistry = self.bootstrapMetrics()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let store = StoreFactory.make(self.configuration)
         let broker = Broker(
@@ -35,14 +37,19 @@ struct Daemon {
             // The store may be down at start; agentd still serves and reports `unavailable`.
             self.logger.warning("could not recover in-flight messages at start", metadata: ["agentd.error": "\(error)"])
         }
+        let readiness = AdminReadiness()
+        let admin = try await self.bindAdmin(broker: broker, registry: metricsRegistry, readiness: readiness, group: group)
+        let adminShown = admin.map { " admin=\($0.shownAddress)" } ?? ""
         let backend = store.backendName
         let server = BrokerServer(broker: broker, listeners: listeners, group: group, logger: self.logger) { addresses in
+            readiness.serving()
             // The contract's readiness line; scripts wait for it and read the real ports.
-            FileHandle.standardError.write(Data(Self.readyLine(listeners, bound: addresses, backend: backend).utf8))
+            let line = Self.readyLine(listeners, bound: addresses, admin: adminShown, backend: backend)
+            FileHandle.standardError.write(Data(line.utf8))
         }
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server)],
+                services: Self.services(server: server, admin: admin, readiness: readiness),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: self.logger
             )
@@ -71,9 +78,10 @@ extension Daemon {
         return listeners
     }
 
-    /// `agentd ready listen=HOST:PORT [tls=on] [plain=HOST:PORT] backend=NAME`, with the real
-    /// ports; `listen=` is always the main agent port, the one scripts read.
-    static func readyLine(_ listeners: [AgentListener], bound: [SocketAddress], backend: String) -> String {
+    /// `agentd ready listen=HOST:PORT [tls=on] [plain=HOST:PORT] [admin=HOST:PORT] backend=NAME`,
+    /// with the real ports; `listen=` is always the main agent port, the one scripts read.
+    /// `admin` is the admin part, with its leading space, or empty.
+    static func readyLine(_ listeners: [AgentListener], bound: [SocketAddress], admin: String, backend: String) -> String {
         func shown(_ index: Int) -> String {
             let listener = listeners[index]
             let address = index < bound.count ? bound[index] : nil
@@ -84,7 +92,7 @@ extension Daemon {
         var line = "agentd ready listen=\(shown(0))"
         if listeners[0].tls != nil { line += " tls=on" }
         if listeners.count > 1 { line += " plain=\(shown(1))" }
-        return line + " backend=\(backend)\n"
+        return line + admin + " backend=\(backend)\n"
     }
 
     /// The tokens file when `auth.mode = token`, nil when `none` (any hello is accepted).

@@ -13,7 +13,8 @@ public final class HelloAuthenticator: Sendable {
     /// learns nothing about which agent ids exist.
     static let refusal = "hello: unknown agent or wrong token"
 
-    private let table: NIOLockedValueBox<TokenTable>
+    /// Also read by the admin port's bearer check (`Broker+Admin.swift`).
+    let table: NIOLockedValueBox<TokenTable>
     private let throttle = NIOLockedValueBox(FailedHelloThrottle())
 
     /// Checks hellos against `table`.

@@ -1,3 +1,5 @@
+import AgentCore
+
 /// The `coordination` part of `stats`.
 struct CoordinationStats: Sendable {
     var total = 0
@@ -7,6 +9,9 @@ struct CoordinationStats: Sendable {
     var failed = 0
     var timedOut = 0
     var cancelled = 0
+    /// Tasks per exact state (`in_progress` above also counts `assigned`), for the
+    /// `agentd_tasks` gauge.
+    var byState: [TaskState: Int] = [:]
 
     /// `completed / (completed + failed + timed_out)`, 0 before any task finished.
     var completionRate: Double {

@@ -182,6 +182,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
             var stats = CoordinationStats()
             for task in self.tasks.values {
                 stats.total += 1
+                stats.byState[task.state, default: 0] += 1
                 switch task.state {
                 case .pending: stats.pending += 1
                 case .assigned, .inProgress: stats.inProgress += 1

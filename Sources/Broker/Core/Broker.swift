@@ -17,6 +17,8 @@ public final class Broker: Sendable {
     public let engine: DeliveryEngine
     /// Checks `hello` tokens; nil when `auth.mode = none` (any hello is accepted).
     public let authenticator: HelloAuthenticator?
+    /// Counters and histograms (swift-metrics); gauges are refreshed by `refreshMetrics`.
+    public let metrics: BrokerMetrics
     let presence = AgentPresence()
     let registry: AgentRegistry
     let coordinator: Coordinator
@@ -29,19 +31,24 @@ public final class Broker: Sendable {
     private let sessionIDs = NIOLockedValueBox<UInt64>(0)
 
     /// Creates a broker over `store`; `loop` runs the engine's timers.
-    /// - Parameter authenticator: checks `hello` tokens (`auth.mode = token`); nil accepts any hello.
+    /// - Parameters:
+    ///   - authenticator: checks `hello` tokens (`auth.mode = token`); nil accepts any hello.
+    ///   - metrics: where counts go; the default uses the bootstrapped `MetricsSystem`.
     public init(
         configuration: BrokerConfiguration,
         store: any MessageStore,
         loop: any EventLoop,
         logger: Logger,
-        authenticator: HelloAuthenticator? = nil
+        authenticator: HelloAuthenticator? = nil,
+        metrics: BrokerMetrics = BrokerMetrics()
     ) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
         self.authenticator = authenticator
-        self.engine = DeliveryEngine(store: store, configuration: configuration.delivery, loop: loop, logger: logger)
+        self.metrics = metrics
+        self.engine = DeliveryEngine(
+            store: store, configuration: configuration.delivery, loop: loop, logger: logger, metrics: metrics)
         self.registry = AgentRegistry(
             store: store,
             presence: self.presence,
@@ -97,11 +104,13 @@ public final class Broker: Sendable {
 
     /// Counts a new connection; false when `max_connections` is reached.
     func admitConnection() -> Bool {
-        self.openConnections.withLockedValue { open in
+        let admitted = self.openConnections.withLockedValue { open in
             guard open < self.configuration.maxConnections else { return false }
             open += 1
             return true
         }
+        admitted ? self.metrics.connectionAccepted() : self.metrics.connectionRejected()
+        return admitted
     }
 
     /// A connection closed.
@@ -126,6 +135,7 @@ public final class Broker: Sendable {
     /// Stores a message from `sender`; the future succeeds once it is durably stored.
     func send(_ request: SendRequest, from sender: String, on loop: any EventLoop) -> EventLoopFuture<(String, Bool)> {
         let now = WallClock.nowMilliseconds()
+        let received = NIODeadline.now()
         let messageID = request.messageID ?? self.ids.next()
         let body = request.storedJSON(
             messageID: messageID,
@@ -169,6 +179,7 @@ public final class Broker: Sendable {
             }
         }
         return stored.flatMapThrowing { outcome in
+            self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)
             switch outcome {
             case .stored: return (messageID, false)
             case .duplicate: return (messageID, true)
@@ -180,6 +191,7 @@ public final class Broker: Sendable {
     /// A message is stored: count it, wake its inbox, and let the coordinator see task reports.
     private func noteStored(_ request: SendRequest, from sender: String, at now: Int64, dueAt: Int64?) {
         self.sendRate.record(nowMilliseconds: now)
+        self.metrics.messageSent(priority: request.priority, type: request.messageType)
         self.engine.messageStored(for: request.toAgent, dueAt: dueAt)
         // Task reports update the task as they pass (and are still delivered).
         self.coordinator.observe(request.messageType, content: request.content, from: sender)

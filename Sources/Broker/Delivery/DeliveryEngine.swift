@@ -34,12 +34,20 @@ public final class DeliveryEngine: Sendable {
     private let state: NIOLockedValueBox<DeliveryState>
     private let armed: NIOLockedValueBox<(deadline: NIODeadline, task: Scheduled<Void>)?>
     private let waiterIDs = NIOLockedValueBox<UInt64>(0)
+    private let metrics: BrokerMetrics
 
-    /// Creates an engine over `store`.
-    public init(store: any MessageStore, configuration: Configuration, loop: any EventLoop, logger: Logger) {
+    /// Creates an engine over `store`; `metrics` counts deliveries, acks, dead letters, expiries.
+    public init(
+        store: any MessageStore,
+        configuration: Configuration,
+        loop: any EventLoop,
+        logger: Logger,
+        metrics: BrokerMetrics = BrokerMetrics()
+    ) {
         self.store = store
         self.loop = loop
         self.logger = logger
+        self.metrics = metrics
         self.state = NIOLockedValueBox(
             DeliveryState(
                 limits: .init(
@@ -146,10 +154,13 @@ public final class DeliveryEngine: Sendable {
         guard !refs.isEmpty else { return session.eventLoop.makeSucceededFuture(0) }
         // Out of flight at once. If the store call fails the XACK may not have landed: the
         // inbox is then checked against the store later and such entries delivered again.
-        let count = refs.count
+        let acked = refs
         let inbox = session.agentID
-        return self.store.ack(inbox: inbox, refs: refs, on: session.eventLoop)
-            .map { _ in count }
+        return self.store.ack(inbox: inbox, refs: acked, on: session.eventLoop)
+            .map { _ in
+                self.metrics.acked(acked)
+                return acked.count
+            }
             .flatMapErrorThrowing { error in
                 self.mutate { state, _, now, _ in state.ackFailed(inbox: inbox, now: now) }
                 throw error
@@ -181,6 +192,7 @@ public final class DeliveryEngine: Sendable {
     func takeFinished(_ request: TakeRequest, generation: UInt64, _ result: Result<TakeResult, any Error>) {
         switch result {
         case .success(let taken):
+            self.metrics.expired(taken.expired)
             self.mutate { state, actions, now, wallNow in
                 state.taken(taken, inbox: request.inbox, generation: generation, now: now, wallNow: wallNow, actions: &actions)
             }
@@ -202,12 +214,19 @@ public final class DeliveryEngine: Sendable {
     /// Runs `body` under the lock, then the actions it produced, then re-arms the timer.
     private func mutate(_ body: (inout DeliveryState, inout [DeliveryAction], NIODeadline, Int64) -> Void) {
         var actions: [DeliveryAction] = []
+        var tally = DeliveryTally()
         let next: NIODeadline? = self.state.withLockedValue { state in
             body(&state, &actions, .now(), WallClock.nowMilliseconds())
+            if !state.tally.isEmpty {
+                swap(&tally, &state.tally)
+            }
             return state.timers.nextDeadline
         }
         if let next {
             self.arm(at: next)
+        }
+        if !tally.isEmpty {
+            self.metrics.record(tally)
         }
         self.execute(actions)
     }
@@ -226,7 +245,9 @@ public final class DeliveryEngine: Sendable {
             case .push(let session, let frames):
                 session.push(frames)
             case .deadLetter(let inbox, let ref, let reason):
-                self.store.deadLetter(inbox: inbox, ref: ref, reason: reason, on: self.loop).whenFailure { error in
+                let moved = self.store.deadLetter(inbox: inbox, ref: ref, reason: reason, on: self.loop)
+                moved.whenSuccess { self.metrics.deadLettered(ref.priority) }
+                moved.whenFailure { error in
                     // The entry stays in the store's pending list and is redelivered after a restart.
                     self.logger.error("dead-lettering failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
                 }

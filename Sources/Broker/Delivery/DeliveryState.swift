@@ -21,6 +21,8 @@ struct DeliveryState: Sendable {
     var inboxes: [String: InboxState] = [:]
     var timers = DeadlineHeap<TimerEvent>()
     var inFlightTotal = 0
+    /// Deliveries since the engine last collected them (for metrics).
+    var tally = DeliveryTally()
     private var nextToken: UInt64 = 0
     /// Epoch ms of the earliest delayed message known to the engine.
     var nextDelayedDue: Int64?
@@ -392,6 +394,7 @@ struct DeliveryState: Sendable {
             self.inFlightTotal += 1
         }
         self.timers.push(.ackTimeout(inbox: agent, messageID: message.messageID, token: token), at: now + self.limits.ackTimeout)
+        self.tally.count(message.ref.priority, attempt: attempt)
         return EncodedMessage.delivered(message.body, attempt: attempt, at: time)
     }
 }

@@ -159,6 +159,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
             var loadSum = 0.0
             for record in self.agents.values {
                 stats.totalAgents += 1
+                stats.byStatus[record.status, default: 0] += 1
                 if record.status == .offline {
                     stats.offlineAgents += 1
                 } else {

@@ -37,6 +37,7 @@ extension Session {
     /// scheduled task, so the event loop keeps serving everyone else meanwhile.
     func refuseHello(_ id: RequestID?, agentID: String, authenticator: HelloAuthenticator) -> SessionResult {
         let delay = authenticator.failed(from: self.remoteAddress)
+        self.broker.metrics.helloRefused()
         self.broker.logger.notice("hello refused", metadata: [
             "agentd.agent_id": "\(agentID)",
             "agentd.remote": "\(self.remoteAddress)",

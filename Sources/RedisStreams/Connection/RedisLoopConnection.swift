@@ -35,10 +35,12 @@ final class RedisLoopConnection: @unchecked Sendable {
     private var lastFailure: String?
     private var flushScheduled = false
     private let connected = Atomic<Bool>(false)
+    private let metrics: RedisMetrics
 
-    init(loop: any EventLoop, configuration: RedisConfiguration) {
+    init(loop: any EventLoop, configuration: RedisConfiguration, metrics: RedisMetrics = RedisMetrics()) {
         self.loop = loop
         self.configuration = configuration
+        self.metrics = metrics
         self.peer = "\(configuration.host):\(configuration.port)"
     }
 
@@ -113,6 +115,7 @@ final class RedisLoopConnection: @unchecked Sendable {
         self.state = .connecting
         let timeout = TimeAmount.nanoseconds(Int64(self.configuration.timeout / .nanoseconds(1)))
         let peer = self.peer
+        let roundTrip = self.metrics.roundTrip
         ClientBootstrap(group: self.loop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -120,7 +123,7 @@ final class RedisLoopConnection: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
                         RedisReplyDecoder(),
-                        RedisPipelineHandler(timeout: timeout, peer: peer))
+                        RedisPipelineHandler(timeout: timeout, peer: peer, roundTrip: roundTrip))
                 }
             }
             .connect(host: self.configuration.host, port: self.configuration.port)

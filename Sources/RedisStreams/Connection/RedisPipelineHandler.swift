@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 
 /// Matches Redis replies to requests: Redis answers in the order commands arrive, so the
@@ -29,10 +30,13 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
     private var inFlight = CircularBuffer<InFlight>(initialCapacity: 64)
     private var watchdog: Scheduled<Void>?
     private var failure: RedisStreamsError?
+    /// Records each answered request's round trip (`agentd_redis_round_trip_seconds`).
+    private let roundTrip: CoreMetrics.Timer?
 
-    init(timeout: TimeAmount, peer: String) {
+    init(timeout: TimeAmount, peer: String, roundTrip: CoreMetrics.Timer? = nil) {
         self.timeout = timeout
         self.peer = peer
+        self.roundTrip = roundTrip
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -93,6 +97,9 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
             if let rejection = head.rejection {
                 head.request.completion(.failure(rejection))
             } else {
+                if let roundTrip = self.roundTrip, !head.request.commands.isEmpty {
+                    roundTrip.recordNanoseconds((NIODeadline.now() - head.sentAt).nanoseconds)
+                }
                 head.request.completion(.success(head.replies))
             }
         }
