@@ -44,6 +44,15 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Daily JSONL audit files, written off the hot path (docs/operations.md).
+        .target(
+            name: "AgentdAudit",
+            dependencies: [
+                "AgentCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "RedisStreams",
             dependencies: [
@@ -56,6 +65,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "AgentCore",
+                "AgentdAudit",
                 "AgentdAuth",
                 "AgentdConfig",
                 "RedisStreams",
@@ -70,6 +80,7 @@ let package = Package(
             name: "agentd",
             dependencies: [
                 "Broker",
+                "AgentdAudit",
                 "AgentdAuth",
                 "AgentdConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,6 +120,10 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "AgentdAuditTests",
+            dependencies: ["AgentdAudit", "AgentCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "AgentdAuthTests", dependencies: ["AgentdAuth", "AgentCore"]),
         .testTarget(

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -17,37 +18,43 @@ public final class Broker: Sendable {
     public let engine: DeliveryEngine
     /// Checks `hello` tokens; nil when `auth.mode = none` (any hello is accepted).
     public let authenticator: HelloAuthenticator?
+    /// Where audit events go (`audit_dir`); `NoAuditSink` when off.
+    public let audit: any AuditSink
     let presence = AgentPresence()
     let registry: AgentRegistry
     let coordinator: Coordinator
     let sweeper: HeartbeatSweeper
     let logger: Logger
     private let ids = MessageIDGenerator()
-    private let sendRate = RateWindow()
-    private let startedAt = NIODeadline.now()
+    let sendRate = RateWindow()
+    let startedAt = NIODeadline.now()
     private let openConnections = NIOLockedValueBox(0)
     private let sessionIDs = NIOLockedValueBox<UInt64>(0)
 
     /// Creates a broker over `store`; `loop` runs the engine's timers.
     /// - Parameter authenticator: checks `hello` tokens (`auth.mode = token`); nil accepts any hello.
+    /// - Parameter audit: receives the audit events (`audit_dir`); the default records nothing.
     public init(
         configuration: BrokerConfiguration,
         store: any MessageStore,
         loop: any EventLoop,
         logger: Logger,
-        authenticator: HelloAuthenticator? = nil
+        authenticator: HelloAuthenticator? = nil,
+        audit: any AuditSink = NoAuditSink()
     ) {
+        self.audit = audit
         self.configuration = configuration
         self.store = store
         self.logger = logger
         self.authenticator = authenticator
-        self.engine = DeliveryEngine(store: store, configuration: configuration.delivery, loop: loop, logger: logger)
+        self.engine = DeliveryEngine(store: store, configuration: configuration.delivery, loop: loop, logger: logger, audit: audit)
         self.registry = AgentRegistry(
             store: store,
             presence: self.presence,
             heartbeatTimeoutMilliseconds: configuration.heartbeatTimeoutMilliseconds,
             loop: loop,
-            logger: logger
+            logger: logger,
+            audit: audit
         )
         self.coordinator = Coordinator(
             registry: self.registry,
@@ -59,7 +66,8 @@ public final class Broker: Sendable {
             ),
             loop: loop,
             logger: logger,
-            now: WallClock.nowMilliseconds
+            now: WallClock.nowMilliseconds,
+            audit: audit
         )
         self.sweeper = HeartbeatSweeper(
             registry: self.registry,
@@ -72,6 +80,7 @@ public final class Broker: Sendable {
         self.coordinator.connect { [weak self] request, sender in
             guard let self else { return }
             self.send(request, from: sender, on: self.engine.loop).whenFailure { error in
+                self.audit.record(.storeError("coordination_send", agent: request.toAgent, error))
                 self.logger.warning(
                     "could not send a coordination message",
                     metadata: ["agentd.agent_id": "\(request.toAgent)", "agentd.error": "\(error)"]
@@ -170,7 +179,9 @@ public final class Broker: Sendable {
         }
         return stored.flatMapThrowing { outcome in
             switch outcome {
-            case .stored: return (messageID, false)
+            case .stored:
+                self.audit.record(.messageSent(messageID, from: sender, request))
+                return (messageID, false)
             case .duplicate: return (messageID, true)
             case .conflict: throw AgentdError.badRequest("message.message_id: already used by another sender")
             }
@@ -246,6 +257,7 @@ public final class Broker: Sendable {
                     "backend": .string(backend),
                     "auth_failures_total": .number(JSONNumber(authFailures)),
                 ]),
+                ("audit", self.auditStats),
             ]
             return { @Sendable w in
                 for (name, part) in parts {

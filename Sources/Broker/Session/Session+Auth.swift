@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import NIOCore
 
 extension Session {
@@ -24,6 +25,7 @@ extension Session {
     /// scheduled task, so the event loop keeps serving everyone else meanwhile.
     func refuseHello(_ id: RequestID?, agentID: String, authenticator: HelloAuthenticator) -> SessionResult {
         let delay = authenticator.failed(from: self.remoteAddress)
+        self.broker.audit.record(.helloRefused(agent: agentID, remote: "\(self.remoteAddress)"))
         self.broker.logger.notice("hello refused", metadata: [
             "agentd.agent_id": "\(agentID)",
             "agentd.remote": "\(self.remoteAddress)",
