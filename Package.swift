@@ -53,6 +53,15 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // The `log_format = json` handler: one JSON object per log record on stderr.
+        .target(
+            name: "AgentdLogging",
+            dependencies: [
+                "AgentCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "RedisStreams",
             dependencies: [
@@ -81,6 +90,7 @@ let package = Package(
             dependencies: [
                 "Broker",
                 "AgentdAudit",
+                "AgentdLogging",
                 "AgentdAuth",
                 "AgentdConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -124,6 +134,15 @@ let package = Package(
         .testTarget(
             name: "AgentdAuditTests",
             dependencies: ["AgentdAudit", "AgentCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "AgentdLoggingTests",
+            dependencies: [
+                "AgentdLogging",
+                "AgentCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "AgentdAuthTests", dependencies: ["AgentdAuth", "AgentCore"]),
         .testTarget(
