@@ -53,6 +53,16 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // sd_notify over NIO: READY, STOPPING, WATCHDOG, STATUS (no libsystemd, no unsafe code).
+        .target(
+            name: "AgentdSystemd",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The `log_format = json` handler: one JSON object per log record on stderr.
         .target(
             name: "AgentdLogging",
@@ -90,6 +100,7 @@ let package = Package(
             dependencies: [
                 "Broker",
                 "AgentdAudit",
+                "AgentdSystemd",
                 "AgentdLogging",
                 "AgentdAuth",
                 "AgentdConfig",
@@ -134,6 +145,15 @@ let package = Package(
         .testTarget(
             name: "AgentdAuditTests",
             dependencies: ["AgentdAudit", "AgentCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "AgentdSystemdTests",
+            dependencies: [
+                "AgentdSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "AgentdLoggingTests",

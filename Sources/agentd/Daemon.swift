@@ -1,4 +1,6 @@
+import AgentdAudit
 import AgentdConfig
+import AgentdSystemd
 import Broker
 import Foundation
 import Logging
@@ -21,12 +23,15 @@ struct Daemon {
         let tokens = try self.loadTokens()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let store = StoreFactory.make(self.configuration)
+        let auditLog = AuditService.makeLog(self.configuration, logger: self.logger)
+        let notifier = await SystemdNotifier.connect(.current, group: group, logger: self.logger)
         let broker = Broker(
             configuration: BrokerConfiguration(self.configuration),
             store: store,
             loop: group.next(),
             logger: self.logger,
-            authenticator: tokens?.helloAuthenticator
+            authenticator: tokens?.helloAuthenticator,
+            audit: auditLog ?? NoAuditSink()
         )
         tokens?.watchHangup()
         do {
@@ -49,10 +54,11 @@ struct Daemon {
             let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
             // The contract's readiness line; scripts wait for it and read the real port.
             FileHandle.standardError.write(Data("agentd ready listen=\(shown) backend=\(backend)\n".utf8))
+            notifier?.ready(status: "serving listen=\(shown) backend=\(backend)", watchdogLoop: group.next())
         }
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server)],
+                services: OperationsServices.around(server, auditLog: auditLog, notifier: notifier, broker: broker, loop: group.next()),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: self.logger
             )
