@@ -19,7 +19,7 @@ extension AuditEvent {
         Self(.agentActivity, "deregistered", ["agent_id": .string(agentID)])
     }
 
-    /// A silent agent came back (`reason`: `heartbeat`, `frame`, `register`).
+    /// An agent marked offline spoke again (`reason`: `heartbeat`, `frame`).
     static func agentOnline(_ agentID: String, reason: String) -> Self {
         Self(.agentActivity, "online", ["agent_id": .string(agentID), "reason": .string(reason)])
     }

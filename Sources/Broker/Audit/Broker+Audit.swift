@@ -3,7 +3,13 @@ import AgentdAudit
 import NIOCore
 
 extension Broker {
-    /// The `audit` part of `stats`: whether audit logging is on and what became of its lines.
+    /// The `audit` part of `stats`, present only when audit logging is on (clients that know
+    /// the four classic parts see no change otherwise).
+    var auditStatsPart: [(String, JSONObject)] {
+        self.audit.isEnabled ? [("audit", self.auditStats)] : []
+    }
+
+    /// What became of the audit log's lines.
     var auditStats: JSONObject {
         let counters = self.audit.counters
         var part: JSONObject = [

@@ -257,8 +257,7 @@ public final class Broker: Sendable {
                     "backend": .string(backend),
                     "auth_failures_total": .number(JSONNumber(authFailures)),
                 ]),
-                ("audit", self.auditStats),
-            ]
+            ] + self.auditStatsPart
             return { @Sendable w in
                 for (name, part) in parts {
                     w.writeRaw(",")
