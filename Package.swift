@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependency graph (the layers of the architecture):
-//   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis, AgentdConfig }
+//   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis, AgentdConfig,
+//                        AgentdAudit → AgentCore }; agentd → { AgentdSystemd, AgentdLogging } (operations)
 //   AgentCore is the wire contract as Swift values: no NIO, no Redis.
 let package = Package(
     name: "agentd",
