@@ -183,6 +183,7 @@ let package = Package(
             name: "BrokerTests",
             dependencies: [
                 "Broker",
+                "AgentdAudit",
                 "AgentCore",
                 "AgentdConfig",
                 "RedisStreams",
