@@ -12,7 +12,7 @@ import NIOConcurrencyHelpers
 /// than slowing message flow; a file that cannot be written (full disk, permissions) loses
 /// its lines (counted, warned about once per episode) and never stops agentd.
 ///
-/// `files`, `timer`, `lastRetention` and `lostInEpisode` are touched only on `queue`.
+/// `files`, `timer`, `stopped`, `lastRetention` and `lostInEpisode` are touched only on `queue`.
 public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mutable state confined to `queue` or locked
     private let configuration: AuditLogConfiguration
     private let logger: Logger
@@ -21,6 +21,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mu
     private let queue = DispatchQueue(label: "agentd.audit")
     private let files: AuditFiles
     private var timer: (any DispatchSourceTimer)?
+    /// After `shutdown`: nothing more is written (an early flush queued meanwhile would reopen files).
+    private var stopped = false
     private var lastRetention: Int64 = 0
     private var lostInEpisode = 0
     /// A flush is asked for early once this many events wait: big batches, but well before full.
@@ -48,13 +50,15 @@ public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mu
         }
     }
 
-    /// Writes what is buffered and closes the files; later events are buffered but not written.
+    /// Writes what is buffered and closes the files; later events are buffered (up to the
+    /// capacity) but never written.
     public func shutdown() {
         self.queue.sync {
             self.timer?.cancel()
             self.timer = nil
             self.flush()
             self.files.closeAll()
+            self.stopped = true
         }
     }
 
@@ -102,6 +106,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mu
 
     private func flush() {
         dispatchPrecondition(condition: .onQueue(self.queue))
+        guard !self.stopped else { return }
         let events = self.buffer.withLockedValue { buffer -> [AuditEvent] in
             buffer.flushScheduled = false
             return buffer.0.drain()

@@ -24,6 +24,20 @@ import Testing
         #expect(log.counters.written == 2)
     }
 
+    @Test func nothingIsWrittenAfterShutdown() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = makeLog(directory, clock: ManualWallClock(noonMarch14))
+        log.start()
+        log.record(AuditEvent(.agentActivity, "before"))
+        log.shutdown()
+        log.record(AuditEvent(.agentActivity, "after"))
+        log.flushNow()
+        let lines = try readLines(directory.appendingPathComponent("2026-03-14/agent_activity_2026-03-14.jsonl"))
+        #expect(lines.map { $0["event"] } == ["before"])
+        #expect(log.counters.written == 1)
+    }
+
     @Test func aNewDayGoesToANewFolder() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
