@@ -84,9 +84,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mu
             event.timestamp = self.configuration.now()
         }
         let flushEarly = self.buffer.withLockedValue { buffer -> Bool in
-            guard buffer.0.append(event), buffer.0.events.count >= self.earlyFlushThreshold, !buffer.flushScheduled else {
-                return false
-            }
+            guard buffer.0.append(event), buffer.0.events.count >= self.earlyFlushThreshold else { return false }
+            guard !buffer.flushScheduled else { return false }
             buffer.flushScheduled = true
             return true
         }
@@ -186,7 +185,10 @@ public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mu
         } catch {
             self.logger.warning(
                 "audit retention failed",
-                metadata: ["agentd.audit.dir": "\(self.configuration.directory)", "agentd.error": "\(AuditErrorDescription.describe(error))"]
+                metadata: [
+                    "agentd.audit.dir": "\(self.configuration.directory)",
+                    "agentd.error": "\(AuditErrorDescription.describe(error))",
+                ]
             )
         }
     }

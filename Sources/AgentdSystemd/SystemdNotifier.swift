@@ -50,7 +50,11 @@ public final class SystemdNotifier: Sendable {
         case .path(let path):
             do {
                 let channel = try await DatagramBootstrap(group: group).connect(unixDomainSocketPath: path).get()
-                return SystemdNotifier(channel: channel, watchdogIntervalMicroseconds: environment.watchdogIntervalMicroseconds, logger: logger)
+                return SystemdNotifier(
+                    channel: channel,
+                    watchdogIntervalMicroseconds: environment.watchdogIntervalMicroseconds,
+                    logger: logger
+                )
             } catch {
                 logger.warning(
                     "systemd notify: cannot connect to NOTIFY_SOCKET",

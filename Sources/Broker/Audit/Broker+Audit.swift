@@ -32,10 +32,11 @@ extension Broker {
                 let ((counters, registry), tasks) = parts
                 let uptime = (NIODeadline.now() - self.startedAt).nanoseconds / 1_000_000_000
                 let audit = self.audit.counters
+                let perMinute = self.sendRate.total(nowMilliseconds: WallClock.nowMilliseconds())
                 let fields: JSONObject = [
                     "uptime_s": .number(JSONNumber(uptime)),
                     "connections": .number(JSONNumber(self.connectionCount)),
-                    "messages_per_minute": .number(JSONNumber(self.sendRate.total(nowMilliseconds: WallClock.nowMilliseconds()))),
+                    "messages_per_minute": .number(JSONNumber(perMinute)),
                     "sent_total": .number(JSONNumber(counters.sent)),
                     "delivered_total": .number(JSONNumber(counters.delivered)),
                     "acked_total": .number(JSONNumber(counters.acked)),

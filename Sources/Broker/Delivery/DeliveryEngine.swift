@@ -40,7 +40,13 @@ public final class DeliveryEngine: Sendable {
 
     /// Creates an engine over `store`.
     /// - Parameter audit: records deliveries, acks, nacks, dead letters and expiries.
-    public init(store: any MessageStore, configuration: Configuration, loop: any EventLoop, logger: Logger, audit: any AuditSink = NoAuditSink()) {
+    public init(
+        store: any MessageStore,
+        configuration: Configuration,
+        loop: any EventLoop,
+        logger: Logger,
+        audit: any AuditSink = NoAuditSink()
+    ) {
         self.store = store
         self.loop = loop
         self.logger = logger
