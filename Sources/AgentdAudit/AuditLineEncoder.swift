@@ -4,13 +4,17 @@ import AgentCore
 ///
 /// Runs on the audit writer's queue only, so the JSON work stays off the event loops.
 enum AuditLineEncoder {
-    /// The lines of one event, each with its day (delivered frames make one line per message).
-    static func lines(_ event: AuditEvent, at timestamp: Int64) -> [[UInt8]] {
+    /// The lines of one event (delivered frames make one line per message), message lines
+    /// completed from `index`.
+    static func lines(_ event: AuditEvent, at timestamp: Int64, index: inout AuditMessageIndex) -> [[UInt8]] {
         switch event.payload {
         case .fields(let fields):
-            return [self.line(event.name, at: timestamp, fields)]
+            let complete = event.category == .messageAudit ? index.enrich(event.name, fields) : fields
+            return [self.line(event.name, at: timestamp, complete)]
         case .deliveredFrames(let frames, let mode):
-            return frames.map { self.line(event.name, at: timestamp, self.deliveryFields($0, mode: mode)) }
+            return frames.map { frame in
+                self.line(event.name, at: timestamp, index.enrich(event.name, self.deliveryFields(frame, mode: mode)))
+            }
         }
     }
 

@@ -12,7 +12,8 @@ import NIOConcurrencyHelpers
 /// than slowing message flow; a file that cannot be written (full disk, permissions) loses
 /// its lines (counted, warned about once per episode) and never stops agentd.
 ///
-/// `files`, `timer`, `stopped`, `lastRetention` and `lostInEpisode` are touched only on `queue`.
+/// `files`, `timer`, `stopped`, `lastRetention`, `lostInEpisode` and `messages` are touched
+/// only on `queue`.
 public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mutable state confined to `queue` or locked
     private let configuration: AuditLogConfiguration
     private let logger: Logger
@@ -25,6 +26,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mu
     private var stopped = false
     private var lastRetention: Int64 = 0
     private var lostInEpisode = 0
+    /// Sender, type and priority of recent messages, for the lines of their acks and nacks.
+    private var messages = AuditMessageIndex(capacity: 100_000)
     /// A flush is asked for early once this many events wait: big batches, but well before full.
     private let earlyFlushThreshold: Int
 
@@ -117,7 +120,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {  // @unchecked: mu
         for event in events {
             let timestamp = event.timestamp ?? self.configuration.now()
             let day = AuditDay(millisecondsSinceEpoch: timestamp)
-            let lines = AuditLineEncoder.lines(event, at: timestamp)
+            let lines = AuditLineEncoder.lines(event, at: timestamp, index: &self.messages)
             if let last = groups.indices.last, groups[last].category == event.category, groups[last].day == day {
                 groups[last].bytes += lines.joined()
                 groups[last].lines += lines.count

@@ -50,6 +50,7 @@ nacked = wait_records(d, "message_audit", lambda r: r["event"] == "nacked" and r
 assert nacked[0]["attempt"] == 1, nacked
 acked = wait_records(d, "message_audit", lambda r: r["event"] == "acked" and r["message_id"] == mid)
 assert acked[0]["attempt"] == 2 and acked[0]["to_agent"] == "au-bob", acked
+assert acked[0]["from_agent"] == "au-alice" and acked[0]["message_type"] == "status_update", acked
 
 tasks = wait_records(d, "task_history", lambda r: r["task_id"] == tid and r["event"] == "completed")
 names = [r["event"] for r in lines(d, "task_history") if r["task_id"] == tid]
