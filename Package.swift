@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependency graph (the layers of the architecture):
-//   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis, AgentdConfig }
+//   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis, AgentdConfig,
+//                        AgentdAudit → AgentCore }; agentd → { AgentdSystemd, AgentdLogging } (operations)
 //   agentd  → AgentdAdmin → Broker (the admin HTTP port: probes, /metrics, /api/*, dashboard)
 //   AgentCore is the wire contract as Swift values: no NIO, no Redis.
 let package = Package(
@@ -52,6 +53,34 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
+        // Daily JSONL audit files, written off the hot path (docs/operations.md).
+        .target(
+            name: "AgentdAudit",
+            dependencies: [
+                "AgentCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // sd_notify over NIO: READY, STOPPING, WATCHDOG, STATUS (no libsystemd, no unsafe code).
+        .target(
+            name: "AgentdSystemd",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `log_format = json` handler: one JSON object per log record on stderr.
+        .target(
+            name: "AgentdLogging",
+            dependencies: [
+                "AgentCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "RedisStreams",
             dependencies: [
@@ -65,6 +94,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "AgentCore",
+                "AgentdAudit",
                 "AgentdAuth",
                 "AgentdConfig",
                 "RedisStreams",
@@ -100,6 +130,9 @@ let package = Package(
             dependencies: [
                 "Broker",
                 "AgentdAdmin",
+                "AgentdAudit",
+                "AgentdSystemd",
+                "AgentdLogging",
                 "AgentdAuth",
                 "AgentdConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -142,6 +175,28 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(
+            name: "AgentdAuditTests",
+            dependencies: ["AgentdAudit", "AgentCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "AgentdSystemdTests",
+            dependencies: [
+                "AgentdSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "AgentdLoggingTests",
+            dependencies: [
+                "AgentdLogging",
+                "AgentCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "AgentdAuthTests", dependencies: ["AgentdAuth", "AgentCore"]),
         .testTarget(
             name: "AgentdClientTests",
@@ -175,6 +230,7 @@ let package = Package(
             name: "BrokerTests",
             dependencies: [
                 "Broker",
+                "AgentdAudit",
                 "AgentCore",
                 "AgentdConfig",
                 // The TLS tests speak to a real BrokerServer through the client library.

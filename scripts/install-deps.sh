@@ -3,11 +3,12 @@
 # libhiredis-dev (the C client, via pkg-config), redis-server (+ redis-tools), python3 with
 # venv and pip (the Python client's tests install pytest into a virtualenv), openssl (the
 # Python client's TLS test makes a certificate), chromium (the admin dashboard test loads the
-# page headless).
+# page headless), systemd (systemd-analyze verify checks the unit in tests_13_ops; installing
+# the package does not make systemd PID 1).
 # Swift itself must already be on PATH (this script does not download toolchains).
 set -euo pipefail
 
-packages=(libhiredis-dev pkg-config redis-server redis-tools python3 python3-venv python3-pip openssl chromium)
+packages=(libhiredis-dev pkg-config redis-server redis-tools python3 python3-venv python3-pip openssl chromium systemd)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

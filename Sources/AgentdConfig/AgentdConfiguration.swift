@@ -15,6 +15,8 @@ public struct AgentdConfiguration: Sendable, Equatable {
     public var admin: HostPort?
     /// `log_level`: one of `AgentdConfiguration.logLevels`, lower case. Default `info`.
     public var logLevel: String
+    /// `log_format`: `text` (plain lines) or `json` (one object per line). Default `.text`.
+    public var logFormat: LogFormat
 
     /// `max_frame_bytes`: longest request line, newline not counted; 64…64 MiB. Default 1 MiB (1 048 576).
     public var maxFrameBytes: Int
@@ -81,6 +83,7 @@ public struct AgentdConfiguration: Sendable, Equatable {
         self.backend = .redis
         self.admin = nil
         self.logLevel = "info"
+        self.logFormat = .text
         self.maxFrameBytes = 1_048_576
         self.maxConnections = 16_384
         self.maxInFlightPerConnection = 128

@@ -53,11 +53,7 @@ struct AgentdCommand: AsyncParsableCommand {
             throw ValidationError("configuration: \(error.message)")
         }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap(LogFormatBootstrap.factory(configuration.logFormat, level: level))
         try await Daemon(configuration: configuration, logger: Logger(label: "agentd")).run()
     }
 }

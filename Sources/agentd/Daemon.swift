@@ -1,5 +1,7 @@
 import AgentdAdmin
+import AgentdAudit
 import AgentdConfig
+import AgentdSystemd
 import Broker
 import Foundation
 import Logging
@@ -22,12 +24,15 @@ struct Daemon {
         let metricsRegistry = self.bootstrapMetrics()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let store = StoreFactory.make(self.configuration)
+        let auditLog = AuditService.makeLog(self.configuration, logger: self.logger)
+        let notifier = await SystemdNotifier.connect(.current, group: group, logger: self.logger)
         let broker = Broker(
             configuration: BrokerConfiguration(self.configuration),
             store: store,
             loop: group.next(),
             logger: self.logger,
-            authenticator: tokens?.helloAuthenticator
+            authenticator: tokens?.helloAuthenticator,
+            audit: auditLog ?? NoAuditSink()
         )
         tokens?.watchHangup()
         certificates?.watchHangup()
@@ -46,10 +51,13 @@ struct Daemon {
             // The contract's readiness line; scripts wait for it and read the real ports.
             let line = Self.readyLine(listeners, bound: addresses, admin: adminShown, backend: backend)
             FileHandle.standardError.write(Data(line.utf8))
+            let status = line.replacingOccurrences(of: "agentd ready ", with: "serving ").trimmingCharacters(in: .newlines)
+            notifier?.ready(status: status, watchdogLoop: group.next())
         }
+        let serving = Self.services(server: server, admin: admin, readiness: readiness)
         let services = ServiceGroup(
             configuration: .init(
-                services: Self.services(server: server, admin: admin, readiness: readiness),
+                services: OperationsServices.around(serving, auditLog: auditLog, notifier: notifier, broker: broker, loop: group.next()),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: self.logger
             )

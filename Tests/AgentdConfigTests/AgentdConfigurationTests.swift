@@ -18,6 +18,7 @@ import Testing
         #expect(configuration.backend == .redis)
         #expect(configuration.admin == nil)
         #expect(configuration.logLevel == "info")
+        #expect(configuration.logFormat == .text)
         #expect(configuration.maxFrameBytes == 1_048_576)
         #expect(configuration.maxConnections == 16_384)
         #expect(configuration.maxInFlightPerConnection == 128)

@@ -24,6 +24,7 @@ import Testing
         ("admin = \"nowhere\"", "agentd.toml:1: admin: expected HOST:PORT, got \"nowhere\" (missing ':PORT')"),
         ("backend = \"disk\"", "agentd.toml:1: backend: expected one of \"redis\", \"memory\", got \"disk\""),
         ("log_level = \"verbose\"", "agentd.toml:1: log_level: expected one of \"trace\", \"debug\", \"info\", \"notice\", \"warning\", \"error\", \"critical\", got \"verbose\""),
+        ("log_format = \"xml\"", "agentd.toml:1: log_format: expected one of \"text\", \"json\", got \"xml\""),
         ("key_prefix = \"\"", "agentd.toml:1: key_prefix: expected a non-empty string, got \"\""),
         ("listen = 7420", "agentd.toml:1: listen: expected a string, got 7420"),
         ("max_deliveries = true", "agentd.toml:1: max_deliveries: expected an integer, got true"),

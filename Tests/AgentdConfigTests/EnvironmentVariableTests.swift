@@ -17,6 +17,7 @@ struct EnvironmentCase: Sendable, CustomTestStringConvertible {
         EnvironmentCase(variable: "AGENTD_BACKEND", value: "memory") { $0.backend == .memory },
         EnvironmentCase(variable: "AGENTD_ADMIN", value: "[::1]:3") { $0.admin == HostPort(host: "::1", port: 3) },
         EnvironmentCase(variable: "AGENTD_LOG_LEVEL", value: "error") { $0.logLevel == "error" },
+        EnvironmentCase(variable: "AGENTD_LOG_FORMAT", value: "JSON") { $0.logFormat == .json },
         EnvironmentCase(variable: "AGENTD_MAX_FRAME_BYTES", value: "4096") { $0.maxFrameBytes == 4096 },
         EnvironmentCase(variable: "AGENTD_MAX_CONNECTIONS", value: "10") { $0.maxConnections == 10 },
         EnvironmentCase(variable: "AGENTD_MAX_IN_FLIGHT_PER_CONNECTION", value: "11") { $0.maxInFlightPerConnection == 11 },

@@ -9,6 +9,7 @@ extension ConfigurationKey {
         .choice("backend", \.backend),
         .optionalHostPort("admin", \.admin),
         .oneOf("log_level", \.logLevel, AgentdConfiguration.logLevels),
+        .choice("log_format", \.logFormat),
 
         // 64 bytes: below that not even a `hello` fits. 64 MiB: one frame is buffered whole
         // in memory per connection, so the ceiling bounds what a single client can pin.

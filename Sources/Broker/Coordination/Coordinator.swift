@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import Dispatch
 import Logging
 import NIOCore
@@ -24,6 +25,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
     private let loop: any EventLoop
     private let logger: Logger
     private let now: @Sendable () -> Int64
+    private let audit: any AuditSink
     /// Sends a message as the given agent (wired to `Broker.send`).
     private var send: (@Sendable (SendRequest, String) -> Void)?
 
@@ -46,8 +48,10 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
         configuration: Configuration,
         loop: any EventLoop,
         logger: Logger,
-        now: @escaping @Sendable () -> Int64
+        now: @escaping @Sendable () -> Int64,
+        audit: any AuditSink = NoAuditSink()
     ) {
+        self.audit = audit
         self.registry = registry
         self.store = store
         self.configuration = configuration
@@ -119,6 +123,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
                 sequence: self.sequence
             )
             task.record("created", agent: supervisor, at: now)
+            self.audit.record(.task("created", task, agent: supervisor))
             self.tasks[task.taskID] = task
             if !self.tryAssign(task.taskID) {
                 self.enqueuePending(task)
@@ -149,6 +154,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
             task.state = .cancelled
             task.deadline = nil
             task.record("cancelled", agent: agent, at: now)
+            self.audit.record(.task("cancelled", task, agent: agent))
             self.tasks[taskID] = task
             self.save(taskID)
             if task.assignedTo != nil { self.assignPending() }
@@ -209,12 +215,14 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
                 guard task.state != .inProgress else { return }
                 self.tasks[taskID]?.state = .inProgress
                 self.tasks[taskID]?.record("in_progress", agent: sender, at: now)
+                self.tasks[taskID].map { self.audit.record(.task("started", $0, agent: sender)) }
                 self.save(taskID)
             case "completed":
                 self.tasks[taskID]?.state = .completed
                 self.tasks[taskID]?.result = content["result"] ?? .null
                 self.tasks[taskID]?.deadline = nil
                 self.tasks[taskID]?.record("completed", agent: sender, at: now)
+                self.tasks[taskID].map { self.audit.record(.task("completed", $0, agent: sender)) }
                 self.registry.release(sender)
                 self.save(taskID)
                 self.assignPending()
@@ -275,6 +283,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
         task.error = error
         if task.attempts <= task.maxRetries {
             task.state = .pending
+            self.audit.record(.task(outcome == .orphaned ? "reassigned" : "retried", task, agent: assignee, error: error))
             self.tasks[taskID] = task
             if !self.tryAssign(taskID) {
                 self.enqueuePending(task)
@@ -283,6 +292,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
         } else {
             task.state = outcome == .timedOut ? .timedOut : .failed
             task.record(task.state.rawValue, agent: nil, at: now)
+            self.audit.record(.task(task.state.rawValue, task, agent: assignee, error: error))
             self.tasks[taskID] = task
             self.save(taskID)
             var content = JSONObject()
@@ -307,6 +317,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
         task.assignedTo = agent
         task.deadline = now + Int64(task.timeoutMilliseconds)
         task.record("assigned", agent: agent, at: now)
+        self.audit.record(.task("assigned", task, agent: agent))
         self.tasks[taskID] = task
         self.pending.removeAll { $0 == taskID }
         self.save(taskID)
@@ -385,6 +396,7 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
         self.noteIfFinished(task)
         let saved = self.store.saveRecord(.task, id: taskID, json: task.storedJSON, on: self.loop)
         saved.whenFailure { error in
+            self.audit.record(.storeError("save_task", error))
             self.logger.warning("could not save task", metadata: ["agentd.task_id": "\(taskID)", "agentd.error": "\(error)"])
         }
         return saved

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -19,14 +20,16 @@ public final class Broker: Sendable {
     public let authenticator: HelloAuthenticator?
     /// Counters and histograms (swift-metrics); gauges are refreshed by `refreshMetrics`.
     public let metrics: BrokerMetrics
+    /// Where audit events go (`audit_dir`); `NoAuditSink` when off.
+    public let audit: any AuditSink
     let presence = AgentPresence()
     let registry: AgentRegistry
     let coordinator: Coordinator
     let sweeper: HeartbeatSweeper
     let logger: Logger
     private let ids = MessageIDGenerator()
-    private let sendRate = RateWindow()
-    private let startedAt = NIODeadline.now()
+    let sendRate = RateWindow()
+    let startedAt = NIODeadline.now()
     private let openConnections = NIOLockedValueBox(0)
     private let sessionIDs = NIOLockedValueBox<UInt64>(0)
 
@@ -34,27 +37,37 @@ public final class Broker: Sendable {
     /// - Parameters:
     ///   - authenticator: checks `hello` tokens (`auth.mode = token`); nil accepts any hello.
     ///   - metrics: where counts go; the default uses the bootstrapped `MetricsSystem`.
+    ///   - audit: receives the audit events (`audit_dir`); the default records nothing.
     public init(
         configuration: BrokerConfiguration,
         store: any MessageStore,
         loop: any EventLoop,
         logger: Logger,
         authenticator: HelloAuthenticator? = nil,
-        metrics: BrokerMetrics = BrokerMetrics()
+        metrics: BrokerMetrics = BrokerMetrics(),
+        audit: any AuditSink = NoAuditSink()
     ) {
+        self.audit = audit
         self.configuration = configuration
         self.store = store
         self.logger = logger
         self.authenticator = authenticator
         self.metrics = metrics
         self.engine = DeliveryEngine(
-            store: store, configuration: configuration.delivery, loop: loop, logger: logger, metrics: metrics)
+            store: store,
+            configuration: configuration.delivery,
+            loop: loop,
+            logger: logger,
+            metrics: metrics,
+            audit: audit
+        )
         self.registry = AgentRegistry(
             store: store,
             presence: self.presence,
             heartbeatTimeoutMilliseconds: configuration.heartbeatTimeoutMilliseconds,
             loop: loop,
-            logger: logger
+            logger: logger,
+            audit: audit
         )
         self.coordinator = Coordinator(
             registry: self.registry,
@@ -66,7 +79,8 @@ public final class Broker: Sendable {
             ),
             loop: loop,
             logger: logger,
-            now: WallClock.nowMilliseconds
+            now: WallClock.nowMilliseconds,
+            audit: audit
         )
         self.sweeper = HeartbeatSweeper(
             registry: self.registry,
@@ -79,6 +93,7 @@ public final class Broker: Sendable {
         self.coordinator.connect { [weak self] request, sender in
             guard let self else { return }
             self.send(request, from: sender, on: self.engine.loop).whenFailure { error in
+                self.audit.record(.storeError("coordination_send", agent: request.toAgent, error))
                 self.logger.warning(
                     "could not send a coordination message",
                     metadata: ["agentd.agent_id": "\(request.toAgent)", "agentd.error": "\(error)"]
@@ -181,7 +196,9 @@ public final class Broker: Sendable {
         return stored.flatMapThrowing { outcome in
             self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)
             switch outcome {
-            case .stored: return (messageID, false)
+            case .stored:
+                self.audit.record(.messageSent(messageID, from: sender, request))
+                return (messageID, false)
             case .duplicate: return (messageID, true)
             case .conflict: throw AgentdError.badRequest("message.message_id: already used by another sender")
             }
@@ -258,7 +275,7 @@ public final class Broker: Sendable {
                     "backend": .string(backend),
                     "auth_failures_total": .number(JSONNumber(authFailures)),
                 ]),
-            ]
+            ] + self.auditStatsPart
             return { @Sendable w in
                 for (name, part) in parts {
                     w.writeRaw(",")

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -31,23 +32,30 @@ public final class DeliveryEngine: Sendable {
     /// The loop on which store futures of the engine's own work complete, and timers run.
     let loop: any EventLoop
     private let logger: Logger
+    /// Where deliveries, acks, nacks, dead letters and expiries are recorded.
+    let audit: any AuditSink
     private let state: NIOLockedValueBox<DeliveryState>
     private let armed: NIOLockedValueBox<(deadline: NIODeadline, task: Scheduled<Void>)?>
     private let waiterIDs = NIOLockedValueBox<UInt64>(0)
     private let metrics: BrokerMetrics
 
-    /// Creates an engine over `store`; `metrics` counts deliveries, acks, dead letters, expiries.
+    /// Creates an engine over `store`.
+    /// - Parameters:
+    ///   - metrics: counts deliveries, acks, dead letters, expiries.
+    ///   - audit: records deliveries, acks, nacks, dead letters and expiries.
     public init(
         store: any MessageStore,
         configuration: Configuration,
         loop: any EventLoop,
         logger: Logger,
-        metrics: BrokerMetrics = BrokerMetrics()
+        metrics: BrokerMetrics = BrokerMetrics(),
+        audit: any AuditSink = NoAuditSink()
     ) {
         self.store = store
         self.loop = loop
         self.logger = logger
         self.metrics = metrics
+        self.audit = audit
         self.state = NIOLockedValueBox(
             DeliveryState(
                 limits: .init(
@@ -148,7 +156,9 @@ public final class DeliveryEngine: Sendable {
     /// Acks messages of the session's agent; the count covers those that were in flight.
     public func ack(_ session: SessionLink, messageIDs: [String]) -> EventLoopFuture<Int> {
         var refs: [EntryRef] = []
+        var audited: [(id: String, attempt: Int)] = []
         self.mutate { state, actions, now, wallNow in
+            audited = self.audit.isEnabled ? state.inFlightAttempts(session.agentID, messageIDs) : []
             refs = state.ack(session, messageIDs: messageIDs, now: now, wallNow: wallNow, actions: &actions)
         }
         guard !refs.isEmpty else { return session.eventLoop.makeSucceededFuture(0) }
@@ -156,9 +166,11 @@ public final class DeliveryEngine: Sendable {
         // inbox is then checked against the store later and such entries delivered again.
         let acked = refs
         let inbox = session.agentID
+        let settled = audited
         return self.store.ack(inbox: inbox, refs: acked, on: session.eventLoop)
             .map { _ in
                 self.metrics.acked(acked)
+                AuditEvent.messagesSettled("acked", agent: inbox, settled).forEach(self.audit.record)
                 return acked.count
             }
             .flatMapErrorThrowing { error in
@@ -170,9 +182,12 @@ public final class DeliveryEngine: Sendable {
     /// Releases messages for redelivery, after `delay`; returns how many were in flight.
     public func nack(_ session: SessionLink, messageIDs: [String], delay: TimeAmount) -> Int {
         var count = 0
+        var audited: [(id: String, attempt: Int)] = []
         self.mutate { state, actions, now, wallNow in
+            audited = self.audit.isEnabled ? state.inFlightAttempts(session.agentID, messageIDs) : []
             count = state.nack(session, messageIDs: messageIDs, delay: delay, now: now, wallNow: wallNow, actions: &actions)
         }
+        AuditEvent.messagesSettled("nacked", agent: session.agentID, audited).forEach(self.audit.record)
         return count
     }
 
@@ -193,12 +208,14 @@ public final class DeliveryEngine: Sendable {
         switch result {
         case .success(let taken):
             self.metrics.expired(taken.expired)
+            if taken.expired > 0 { self.audit.record(.messagesExpired(inbox: request.inbox, count: taken.expired)) }
             self.mutate { state, actions, now, wallNow in
                 state.taken(taken, inbox: request.inbox, generation: generation, now: now, wallNow: wallNow, actions: &actions)
             }
         case .failure(let error):
             let failure = Self.storeError(error)
             self.logger.warning("take failed", metadata: ["agentd.agent_id": "\(request.inbox)", "agentd.error": "\(failure)"])
+            self.audit.record(.storeError("take", agent: request.inbox, failure))
             var promises: [EventLoopPromise<[[UInt8]]>] = []
             self.mutate { state, actions, now, _ in
                 promises = state.takeFailed(failure, inbox: request.inbox, now: now, actions: &actions)
@@ -241,13 +258,17 @@ public final class DeliveryEngine: Sendable {
                     self.takeFinished(request, generation: generation, result)
                 }
             case .completeFetch(let promise, let frames):
+                if !frames.isEmpty { self.audit.record(.messagesDelivered(frames, mode: "fetch")) }
                 promise.succeed(frames)
             case .push(let session, let frames):
+                self.audit.record(.messagesDelivered(frames, mode: "push"))
                 session.push(frames)
             case .deadLetter(let inbox, let ref, let reason):
+                self.audit.record(.messageDeadLettered(inbox: inbox, ref: ref, reason: reason))
                 let moved = self.store.deadLetter(inbox: inbox, ref: ref, reason: reason, on: self.loop)
                 moved.whenSuccess { self.metrics.deadLettered(ref.priority) }
                 moved.whenFailure { error in
+                    self.audit.record(.storeError("dead_letter", agent: inbox, error))
                     // The entry stays in the store's pending list and is redelivered after a restart.
                     self.logger.error("dead-lettering failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
                 }

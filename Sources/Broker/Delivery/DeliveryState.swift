@@ -208,7 +208,8 @@ struct DeliveryState: Sendable {
             let reason = DeadLetterReason(
                 reason: "max_deliveries",
                 attempts: record.attempt,
-                at: Timestamp(millisecondsSinceEpoch: wallNow)
+                at: Timestamp(millisecondsSinceEpoch: wallNow),
+                messageID: messageID
             )
             actions.append(.deadLetter(inbox: agent, ref: record.ref, reason: reason))
         } else if let delay {
@@ -396,5 +397,13 @@ struct DeliveryState: Sendable {
         self.timers.push(.ackTimeout(inbox: agent, messageID: message.messageID, token: token), at: now + self.limits.ackTimeout)
         self.tally.count(message.ref.priority, attempt: attempt)
         return EncodedMessage.delivered(message.body, attempt: attempt, at: time)
+    }
+}
+
+extension DeliveryState {
+    /// The given messages of `agent` that are in flight, with their attempt (for the audit log).
+    func inFlightAttempts(_ agent: String, _ messageIDs: [String]) -> [(id: String, attempt: Int)] {
+        guard let inbox = self.inboxes[agent] else { return [] }
+        return messageIDs.compactMap { id in inbox.inFlight[id].map { (id, $0.attempt) } }
     }
 }

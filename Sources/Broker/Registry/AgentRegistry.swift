@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import Dispatch
 import Logging
 import NIOCore
@@ -15,12 +16,21 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
     private let loop: any EventLoop
     private let logger: Logger
     private let heartbeatTimeout: Int64
+    private let audit: any AuditSink
     private var agents: [String: AgentRecord] = [:]
     private weak var delegate: (any RegistryDelegate)?
     /// Told the earliest moment an agent could time out, so it never sleeps past it.
     private var wakeSweeper: (@Sendable (Int64) -> Void)?
 
-    init(store: any RecordStore, presence: AgentPresence, heartbeatTimeoutMilliseconds: Int, loop: any EventLoop, logger: Logger) {
+    init(
+        store: any RecordStore,
+        presence: AgentPresence,
+        heartbeatTimeoutMilliseconds: Int,
+        loop: any EventLoop,
+        logger: Logger,
+        audit: any AuditSink = NoAuditSink()
+    ) {
+        self.audit = audit
         self.store = store
         self.presence = presence
         self.heartbeatTimeout = Int64(heartbeatTimeoutMilliseconds)
@@ -75,6 +85,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
             record.lastHeartbeat = now
             if record.status == .offline { record.status = .active }
             self.agents[agentID] = record
+            self.audit.record(.agentRegistered(record))
             self.presence.setRole(request.role, for: agentID, now: now)
             self.changed(record, mayTakeWork: true)
             return record
@@ -87,6 +98,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
                 throw .notFound("agent \(agentID) is not registered; register first")
             }
             record.lastHeartbeat = now
+            if record.status == .offline { self.audit.record(.agentOnline(agentID, reason: "heartbeat")) }
             if let status = request.status {
                 record.status = status
             } else if record.status == .offline {
@@ -104,6 +116,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
     func cameBack(_ agentID: String, now: Int64) {
         self.queue.async {
             guard var record = self.agents[agentID], record.status == .offline else { return }
+            self.audit.record(.agentOnline(agentID, reason: "frame"))
             record.status = .active
             record.lastHeartbeat = now
             self.agents[agentID] = record
@@ -116,6 +129,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
             guard self.agents.removeValue(forKey: agentID) != nil else {
                 throw .notFound("agent \(agentID) is not registered")
             }
+            self.audit.record(.agentDeregistered(agentID))
             self.presence.setRole(nil, for: agentID, now: 0)
             self.store.deleteRecord(.agent, id: agentID, on: self.loop).whenFailure { error in
                 self.logger.warning("could not delete agent record", metadata: ["agentd.agent_id": "\(agentID)", "agentd.error": "\(error)"])
@@ -226,6 +240,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
                     self.agents[id] = record
                     self.presence.setOffline(true, for: id)
                     self.persist(record)
+                    self.audit.record(.agentOffline(id, lastSeen: seen))
                     offline.append(id)
                 } else {
                     next = min(next ?? deadline, deadline)
@@ -261,6 +276,7 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
     private func persist(_ record: AgentRecord) {
         dispatchPrecondition(condition: .onQueue(self.queue))
         self.store.saveRecord(.agent, id: record.agentID, json: record.storedJSON, on: self.loop).whenFailure { error in
+            self.audit.record(.storeError("save_agent", agent: record.agentID, error))
             self.logger.warning("could not save agent record", metadata: ["agentd.agent_id": "\(record.agentID)", "agentd.error": "\(error)"])
         }
     }

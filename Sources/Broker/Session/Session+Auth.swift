@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import NIOCore
 
 extension Session {
@@ -38,6 +39,7 @@ extension Session {
     func refuseHello(_ id: RequestID?, agentID: String, authenticator: HelloAuthenticator) -> SessionResult {
         let delay = authenticator.failed(from: self.remoteAddress)
         self.broker.metrics.helloRefused()
+        self.broker.audit.record(.helloRefused(agent: agentID, remote: "\(self.remoteAddress)"))
         self.broker.logger.notice("hello refused", metadata: [
             "agentd.agent_id": "\(agentID)",
             "agentd.remote": "\(self.remoteAddress)",

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdAudit
 import NIOCore
 
 /// The protocol state of one connection and the mapping of each op onto the broker.
@@ -235,6 +236,7 @@ final class Session {
         _ body: @escaping @Sendable (T, inout JSONWriter) -> Void
     ) -> SessionResult {
         let logger = self.broker.logger
+        let audit = self.broker.audit
         let eventLoop = self.eventLoop
         return SessionResult(reply: .later { deliver in
             let render: (Result<T, any Error>) -> Void = { result in
@@ -246,6 +248,7 @@ final class Session {
                     if failure.code == .internal {
                         logger.error("request failed", metadata: ["agentd.error": "\(failure)"])
                     }
+                    if failure.code == .internal || failure.code == .unavailable { audit.record(.requestFailed(failure)) }
                     deliver(Reply.failure(id: id, failure))
                 }
             }

@@ -165,12 +165,15 @@ public struct DeadLetterReason: Sendable {
     public var attempts: Int
     /// When it died.
     public var at: Timestamp
+    /// Its `message_id` when known (for the audit log; entries recovered at start have none).
+    public var messageID: String?
 
     /// Creates a reason.
-    public init(reason: String, attempts: Int, at: Timestamp) {
+    public init(reason: String, attempts: Int, at: Timestamp, messageID: String? = nil) {
         self.reason = reason
         self.attempts = attempts
         self.at = at
+        self.messageID = messageID
     }
 }
 
