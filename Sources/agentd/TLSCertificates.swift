@@ -2,6 +2,7 @@ import AgentdConfig
 import Broker
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// The agent port's certificate, key and CA files: read at start, and again on SIGHUP, so a
 /// renewed certificate is served without a restart.
@@ -9,16 +10,12 @@ import Logging
 /// Like the tokens file: the files are re-read on a private queue and the context swapped
 /// whole; connections already open keep theirs. Files that fail to load on reload are
 /// logged and the old context stays, so a half-copied renewal never takes TLS down.
-///
-/// `@unchecked Sendable`: the one mutable field, `source`, is touched only on `queue`.
-final class TLSCertificates: @unchecked Sendable {
+final class TLSCertificates: Sendable {
     /// What listeners hand to new connections.
     let context: AgentTLSContext
     private let settings: AgentdConfiguration.TLS
     private let logger: Logger
-    private let queue = DispatchQueue(label: "agentd.tls-reload")
-    /// Only touched on `queue`.
-    private var source: (any DispatchSourceSignal)?
+    private let watcher = NIOLockedValueBox<HangupWatcher?>(nil)
 
     /// Loads the files named by `settings`.
     /// - Throws: `DaemonError` naming the setting and file that could not be used.
@@ -34,22 +31,13 @@ final class TLSCertificates: @unchecked Sendable {
 
     /// Re-reads the files on every SIGHUP until `stop`.
     func watchHangup() {
-        self.queue.sync {
-            // SIGHUP would end the process by default; the dispatch source sees it anyway.
-            signal(SIGHUP, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: self.queue)
-            source.setEventHandler { [weak self] in self?.reload() }
-            source.resume()
-            self.source = source
-        }
+        let watcher = HangupWatcher(label: "agentd.tls-reload") { [weak self] in self?.reload() }
+        self.watcher.withLockedValue { $0 = watcher }
     }
 
     /// Stops watching SIGHUP.
     func stop() {
-        self.queue.sync {
-            self.source?.cancel()
-            self.source = nil
-        }
+        self.watcher.withLockedValue { $0 }?.stop()
     }
 
     private func reload() {

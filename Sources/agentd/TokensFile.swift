@@ -2,22 +2,18 @@ import AgentdAuth
 import Broker
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// The tokens file (`auth.tokens_file`): read at start, and again on SIGHUP.
 ///
 /// On SIGHUP the file is re-read on a private queue and the table swapped whole: connections
 /// stay open and sessions keep the roles they were given. A file that fails to read or parse
 /// on reload is logged and the old table stays, so a typo never locks every agent out.
-///
-/// `@unchecked Sendable`: the one mutable field, `source`, is touched only on `queue`.
-final class TokensFile: @unchecked Sendable {
+final class TokensFile: Sendable {
     let path: String
     private let authenticator: HelloAuthenticator
     private let logger: Logger
-    /// Where the reload runs: off the event loops (it reads a file), one at a time.
-    private let queue = DispatchQueue(label: "agentd.tokens-reload")
-    /// Only touched on `queue` (set in `watchHangup`, cancelled in `stop`).
-    private var source: (any DispatchSourceSignal)?
+    private let watcher = NIOLockedValueBox<HangupWatcher?>(nil)
 
     /// Reads `path` and returns an authenticator over it together with its watcher.
     /// - Throws: `DaemonError` naming the file and what is wrong with it.
@@ -38,23 +34,13 @@ final class TokensFile: @unchecked Sendable {
 
     /// Re-reads the file on every SIGHUP until `stop`.
     func watchHangup() {
-        self.queue.sync {
-            // The default action of SIGHUP is to end the process: ignore it, and let the
-            // dispatch source (which sees ignored signals too) do the work instead.
-            signal(SIGHUP, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: self.queue)
-            source.setEventHandler { [weak self] in self?.reload() }
-            source.resume()
-            self.source = source
-        }
+        let watcher = HangupWatcher(label: "agentd.tokens-reload") { [weak self] in self?.reload() }
+        self.watcher.withLockedValue { $0 = watcher }
     }
 
     /// Stops watching SIGHUP.
     func stop() {
-        self.queue.sync {
-            self.source?.cancel()
-            self.source = nil
-        }
+        self.watcher.withLockedValue { $0 }?.stop()
     }
 
     /// Reads the file again; keeps the current table if the new one is bad.
