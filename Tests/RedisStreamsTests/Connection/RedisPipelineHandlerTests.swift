@@ -87,7 +87,7 @@ import Testing
         try channel.writeInbound(ByteBuffer(string: "+PONG\r\n"))
         channel.pipeline.fireChannelInactive()
         #expect(recorder.all == ["a:PONG", "b:unreachable"])
-        try? channel.writeOutbound(RedisRequest(commands: [RedisCommand("PING")], completion: recorder.completion("c")))
+        _ = try? channel.writeOutbound(RedisRequest(commands: [RedisCommand("PING")], completion: recorder.completion("c")))
         #expect(recorder.all.last == "c:unreachable")
     }
 
@@ -95,14 +95,14 @@ import Testing
         let channel = try channel()
         let recorder = Recorder()
         try channel.writeOutbound(RedisRequest(commands: [RedisCommand("PING")], completion: recorder.completion("a")))
-        try? channel.writeInbound(ByteBuffer(string: "?nonsense\r\n"))
+        _ = try? channel.writeInbound(ByteBuffer(string: "?nonsense\r\n"))
         #expect(recorder.all == ["a:protocolError"])
         #expect(!channel.isActive)
     }
 
     @Test func unsolicitedReplyFailsAndCloses() throws {
         let channel = try channel()
-        try? channel.writeInbound(ByteBuffer(string: "+OK\r\n"))
+        _ = try? channel.writeInbound(ByteBuffer(string: "+OK\r\n"))
         #expect(!channel.isActive)
     }
 
