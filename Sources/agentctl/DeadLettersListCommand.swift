@@ -16,27 +16,16 @@ struct DeadLettersListCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("for"), help: ArgumentHelp("Another agent's dead letters (needs a role, see --as-role).", valueName: "id"))
-    var owner: String?
+    @OptionGroup var whose: DeadLetterOwner
 
     @Option(name: .long, help: "At most this many (1–1000; agentd's default 100).")
     var limit: Int?
 
-    @Option(
-        name: .customLong("as-role"),
-        help: ArgumentHelp(
-            "Register with this role first (default: supervisor with --for, else none).",
-            valueName: "role"
-        )
-    )
-    var asRole: RegistrationRole?
-
     @OptionGroup(title: "Common options") var connection: ConnectionOptions
 
     func run() async throws {
-        let role = self.asRole ?? (self.owner == nil ? RegistrationRole.none : .supervisor)
-        let messages = try await CommandSession.run(self.connection, role: role.wireRole) { client in
-            try await client.deadLetters(agent: self.owner, limit: self.limit)
+        let messages = try await CommandSession.run(self.connection, role: self.whose.role.wireRole) { client in
+            try await client.deadLetters(agent: self.whose.owner, limit: self.limit)
         }
         if self.connection.json {
             Output.json(MessageLine.reply(messages))

@@ -19,17 +19,7 @@ struct DeadLettersRequeueCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Message ids.", valueName: "id"))
     var ids: [String]
 
-    @Option(name: .customLong("for"), help: ArgumentHelp("Another agent's dead letters (needs a role, see --as-role).", valueName: "id"))
-    var owner: String?
-
-    @Option(
-        name: .customLong("as-role"),
-        help: ArgumentHelp(
-            "Register with this role first (default: supervisor with --for, else none).",
-            valueName: "role"
-        )
-    )
-    var asRole: RegistrationRole?
+    @OptionGroup var whose: DeadLetterOwner
 
     @OptionGroup(title: "Common options") var connection: ConnectionOptions
 
@@ -40,9 +30,8 @@ struct DeadLettersRequeueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let role = self.asRole ?? (self.owner == nil ? RegistrationRole.none : .supervisor)
-        let requeued = try await CommandSession.run(self.connection, role: role.wireRole) { client in
-            try await client.requeueDead(self.ids, agent: self.owner)
+        let requeued = try await CommandSession.run(self.connection, role: self.whose.role.wireRole) { client in
+            try await client.requeueDead(self.ids, agent: self.whose.owner)
         }
         if self.connection.json {
             Output.json(["requeued": .number(JSONNumber(requeued))])

@@ -16,17 +16,13 @@ struct TaskCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The task id.", valueName: "id"))
-    var id: String
-
-    @Option(name: .customLong("as-role"), help: RegistrationRole.help(defaultRole: .supervisor))
-    var asRole: RegistrationRole = .supervisor
+    @OptionGroup var target: TaskTarget
 
     @OptionGroup(title: "Common options") var connection: ConnectionOptions
 
     func run() async throws {
-        let task = try await CommandSession.run(self.connection, role: self.asRole.wireRole) { client in
-            try await client.task(self.id)
+        let task = try await CommandSession.run(self.connection, role: self.target.asRole.wireRole) { client in
+            try await client.task(self.target.id)
         }
         if self.connection.json {
             Output.json(["task": .object(task)])
