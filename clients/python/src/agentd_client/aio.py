@@ -25,6 +25,7 @@ import ssl
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _ops
+from ._settings import _Settings
 from ._ops import AgentInfoDict, Message, SendResult, AssignResult, TaskInfoDict
 from .client import DEFAULT_PORT, _is_raw, encode_frame, is_event
 from .errors import AgentdError, ConnectionLost, RequestTimeout, error_from_reply
@@ -40,7 +41,7 @@ MAX_LINE_BYTES = 1 << 28
 _CLOSED = object()
 
 
-class AsyncClient:
+class AsyncClient(_Settings):
     """An asyncio connection to agentd. Arguments as for :class:`~agentd_client.Client`;
     ``on_message`` / ``on_event`` / ``on_reconnect`` may be plain functions or coroutine
     functions."""
@@ -53,31 +54,12 @@ class AsyncClient:
                  backoff_max: float = 2.0, max_reconnect_attempts: Optional[int] = None,
                  on_message: Optional[AsyncCallback] = None, on_event: Optional[AsyncCallback] = None,
                  on_reconnect: Optional[Callable[["AsyncClient"], Any]] = None) -> None:
-        self.host = host
-        self.port = int(port)
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        if ssl_context is None and tls:
-            ssl_context = ssl.create_default_context()
-        self.ssl_context = ssl_context
-        self.server_hostname = server_hostname
-        self.reconnect = reconnect
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
-        self.max_reconnect_attempts = max_reconnect_attempts
-        self.on_message = on_message
-        self.on_event = on_event
-        self.on_reconnect = on_reconnect
-        #: The ``reason`` of the last ``{"event": "bye"}`` agentd sent, if any.
-        self.last_bye_reason: Optional[str] = None
-        #: How many times the client has reconnected.
-        self.reconnects = 0
-        #: The reply to the last successful ``hello``.
-        self.server_info: Optional[Dict[str, Any]] = None
-
-        self._agent_id = agent_id
-        self._token = token
-        self._hello_done = False
+        self._store_settings(
+            host=host, port=port, agent_id=agent_id, token=token, connect_timeout=connect_timeout,
+            read_timeout=read_timeout, ssl_context=ssl_context, server_hostname=server_hostname, tls=tls,
+            reconnect=reconnect, backoff_initial=backoff_initial, backoff_max=backoff_max,
+            max_reconnect_attempts=max_reconnect_attempts, on_message=on_message, on_event=on_event,
+            on_reconnect=on_reconnect)
         self._subscribed = False
         self._prefetch: Optional[int] = None
 

@@ -39,6 +39,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from . import _ops
+from ._settings import _Settings
 from ._ops import AgentInfoDict, Message, SendResult, AssignResult, TaskInfoDict
 from .errors import AgentdError, ConnectionLost, ProtocolError, RequestTimeout, error_from_reply
 
@@ -63,7 +64,7 @@ def is_event(frame: Dict[str, Any]) -> bool:
     return "event" in frame and "ok" not in frame
 
 
-class Client:
+class Client(_Settings):
     """A connection to agentd (thread-safe; requests from many threads are pipelined).
 
     Args:
@@ -96,32 +97,13 @@ class Client:
                  backoff_max: float = 2.0, max_reconnect_attempts: Optional[int] = None,
                  on_message: Optional[MessageCallback] = None, on_event: Optional[EventCallback] = None,
                  on_reconnect: Optional[Callable[["Client"], None]] = None) -> None:
-        self.host = host
-        self.port = int(port)
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        if ssl_context is None and tls:
-            ssl_context = ssl.create_default_context()
-        self.ssl_context = ssl_context
-        self.server_hostname = server_hostname
-        self.reconnect = reconnect
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
-        self.max_reconnect_attempts = max_reconnect_attempts
-        self.on_message = on_message
-        self.on_event = on_event
-        self.on_reconnect = on_reconnect
-        #: The ``reason`` of the last ``{"event": "bye"}`` agentd sent, if any.
-        self.last_bye_reason: Optional[str] = None
+        self._store_settings(
+            host=host, port=port, agent_id=agent_id, token=token, connect_timeout=connect_timeout,
+            read_timeout=read_timeout, ssl_context=ssl_context, server_hostname=server_hostname, tls=tls,
+            reconnect=reconnect, backoff_initial=backoff_initial, backoff_max=backoff_max,
+            max_reconnect_attempts=max_reconnect_attempts, on_message=on_message, on_event=on_event,
+            on_reconnect=on_reconnect)
         self._bye_gen = -1  # the connection generation the last bye came on
-        #: How many times the client has reconnected.
-        self.reconnects = 0
-        #: The reply to the last successful ``hello`` (server, version, protocol, agent_id).
-        self.server_info: Optional[Dict[str, Any]] = None
-
-        self._agent_id: Optional[str] = agent_id
-        self._token = token
-        self._hello_done = False
         self._subscribed = False
         self._prefetch: Optional[int] = None
 
