@@ -20,14 +20,7 @@ extension Broker {
     public func agentsJSON(_ query: JSONObject, on loop: any EventLoop) throws(AgentdError) -> EventLoopFuture<[UInt8]> {
         let request = try AgentsRequest(query)
         return self.registry.list(request).hop(to: loop).map { records in
-            var w = JSONWriter()
-            w.writeRaw("{\"agents\":[")
-            for (index, record) in records.enumerated() {
-                if index > 0 { w.writeRaw(",") }
-                record.write(to: &w)
-            }
-            w.writeRaw("]}")
-            return w.bytes
+            Self.listJSON("agents", records) { record, w in record.write(to: &w) }
         }
     }
 
@@ -37,14 +30,7 @@ extension Broker {
     public func tasksJSON(_ query: JSONObject, on loop: any EventLoop) throws(AgentdError) -> EventLoopFuture<[UInt8]> {
         let request = try TasksRequest(query)
         return self.coordinator.tasks(request, viewer: AgentID.server, role: .monitor).hop(to: loop).map { tasks in
-            var w = JSONWriter()
-            w.writeRaw("{\"tasks\":[")
-            for (index, task) in tasks.enumerated() {
-                if index > 0 { w.writeRaw(",") }
-                task.write(to: &w)
-            }
-            w.writeRaw("]}")
-            return w.bytes
+            Self.listJSON("tasks", tasks) { task, w in task.write(to: &w) }
         }
     }
 
@@ -69,5 +55,17 @@ extension Broker {
         bytes[0] = UInt8(ascii: "{")
         bytes.append(UInt8(ascii: "}"))
         return bytes
+    }
+
+    /// `{"<key>": [item, ...]}`, each item written by `write`.
+    private static func listJSON<Item>(_ key: String, _ items: [Item], _ write: (Item, inout JSONWriter) -> Void) -> [UInt8] {
+        var w = JSONWriter()
+        w.writeRaw("{\"\(key)\":[")
+        for (index, item) in items.enumerated() {
+            if index > 0 { w.writeRaw(",") }
+            write(item, &w)
+        }
+        w.writeRaw("]}")
+        return w.bytes
     }
 }
