@@ -61,6 +61,15 @@ public struct AgentdConfiguration: Sendable, Equatable {
     public var maxPrefetch: Int
     /// `key_prefix`: prefix of every Redis key agentd writes; not empty. Default `agentd`.
     public var keyPrefix: String
+    /// `daemon_id`: this daemon's name among the daemons sharing one Redis and `key_prefix`:
+    /// 1–64 characters of `[A-Za-z0-9._:-]`. nil (file: `""`) = the host name plus a random
+    /// suffix, made at start. Two live daemons with one id is an error at start.
+    public var daemonID: String?
+    /// `daemon_lease_ms`: a daemon silent in Redis for this long counts as dead, and the others
+    /// take over its deliveries; renewed every third of it. In effect at most half of
+    /// `ack_timeout_ms` (a dead daemon's deliveries are back within the ack timeout); 300…600 000.
+    /// Default 5 000.
+    public var daemonLeaseMilliseconds: Int
     /// `audit_dir`: directory for audit logs; nil (file: `""`) = no audit log. Default off.
     public var auditDirectory: String?
     /// `audit_retention_days`: audit files older than this are deleted; ≥ 1. Default 30.
@@ -104,10 +113,35 @@ public struct AgentdConfiguration: Sendable, Equatable {
         self.maxWaitMilliseconds = 30_000
         self.maxPrefetch = 10_000
         self.keyPrefix = "agentd"
+        self.daemonID = nil
+        self.daemonLeaseMilliseconds = 5_000
         self.auditDirectory = nil
         self.auditRetentionDays = 30
         self.redisAuth = RedisAuth()
         self.auth = Auth()
         self.tls = TLS()
+    }
+}
+
+extension AgentdConfiguration {
+    /// Whether `id` is a valid `daemon_id`: 1–64 characters of `[A-Za-z0-9._:-]`.
+    public static func isValidDaemonID(_ id: String) -> Bool {
+        guard (1...64).contains(id.utf8.count) else { return false }
+        return id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+                UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// The lease in effect: `daemon_lease_ms`, but at most half the ack timeout so a dead
+    /// daemon's deliveries come back within `ack_timeout_ms`, and at least 300 ms.
+    public var effectiveDaemonLeaseMilliseconds: Int {
+        max(300, min(self.daemonLeaseMilliseconds, self.ackTimeoutMilliseconds / 2))
     }
 }

@@ -23,7 +23,8 @@ struct Daemon {
         let tokens = try self.loadTokens()
         let metricsRegistry = self.bootstrapMetrics()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let store = StoreFactory.make(self.configuration)
+        let daemonID = StoreFactory.daemonID(configured: self.configuration.daemonID, hostName: ProcessInfo.processInfo.hostName)
+        let store = StoreFactory.make(self.configuration, daemonID: daemonID, loop: group.next())
         let auditLog = AuditService.makeLog(self.configuration, logger: self.logger)
         let notifier = await SystemdNotifier.connect(.current, group: group, logger: self.logger)
         let broker = Broker(
@@ -37,6 +38,16 @@ struct Daemon {
         tokens?.watchHangup()
         certificates?.watchHangup()
         do {
+            // Before anything is delivered: a live twin with this id stops the start here.
+            try await broker.membership.join()
+        } catch let taken as DaemonIDTaken {
+            throw DaemonError(taken.description)
+        } catch {
+            // Redis down at start: serve anyway (requests get `unavailable`); the lease is taken
+            // at the first renewal that reaches Redis.
+            self.logger.warning("could not join the system at start", metadata: ["agentd.error": "\(error)"])
+        }
+        do {
             try await broker.start().get()
         } catch {
             // The store may be down at start; agentd still serves and reports `unavailable`.
@@ -49,12 +60,13 @@ struct Daemon {
         let server = BrokerServer(broker: broker, listeners: listeners, group: group, logger: self.logger) { addresses in
             readiness.serving()
             // The contract's readiness line; scripts wait for it and read the real ports.
-            let line = Self.readyLine(listeners, bound: addresses, admin: adminShown, backend: backend)
+            let line = Self.readyLine(listeners, bound: addresses, admin: adminShown, backend: backend, daemonID: daemonID)
             FileHandle.standardError.write(Data(line.utf8))
             let status = line.replacingOccurrences(of: "agentd ready ", with: "serving ").trimmingCharacters(in: .newlines)
             notifier?.ready(status: status, watchdogLoop: group.next())
         }
-        let serving = Self.services(server: server, admin: admin, readiness: readiness)
+        // The membership first: it stops last, after the drain released this daemon's deliveries.
+        let serving = [.init(service: broker.membership)] + Self.services(server: server, admin: admin, readiness: readiness)
         let services = ServiceGroup(
             configuration: .init(
                 services: OperationsServices.around(serving, auditLog: auditLog, notifier: notifier, broker: broker, loop: group.next()),
@@ -86,10 +98,10 @@ extension Daemon {
         return listeners
     }
 
-    /// `agentd ready listen=HOST:PORT [tls=on] [plain=HOST:PORT] [admin=HOST:PORT] backend=NAME`,
+    /// `agentd ready listen=HOST:PORT [tls=on] [plain=HOST:PORT] [admin=HOST:PORT] backend=NAME daemon=ID`,
     /// with the real ports; `listen=` is always the main agent port, the one scripts read.
     /// `admin` is the admin part, with its leading space, or empty.
-    static func readyLine(_ listeners: [AgentListener], bound: [SocketAddress], admin: String, backend: String) -> String {
+    static func readyLine(_ listeners: [AgentListener], bound: [SocketAddress], admin: String, backend: String, daemonID: String) -> String {
         func shown(_ index: Int) -> String {
             let listener = listeners[index]
             let address = index < bound.count ? bound[index] : nil
@@ -100,7 +112,7 @@ extension Daemon {
         var line = "agentd ready listen=\(shown(0))"
         if listeners[0].tls != nil { line += " tls=on" }
         if listeners.count > 1 { line += " plain=\(shown(1))" }
-        return line + admin + " backend=\(backend)\n"
+        return line + admin + " backend=\(backend) daemon=\(daemonID)\n"
     }
 
     /// The tokens file when `auth.mode = token`, nil when `none` (any hello is accepted).

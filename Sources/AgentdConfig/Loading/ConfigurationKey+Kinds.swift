@@ -31,6 +31,21 @@ extension ConfigurationKey {
         }
     }
 
+    /// A daemon id (contract: 1–64 characters of `[A-Za-z0-9._:-]`); empty = made at start.
+    static func daemonID(_ name: String, _ property: Property<String?>) -> Self {
+        Self(name: name, isSecret: false) { (configuration, input) throws(ConfigurationError) in
+            let text = try input.string()
+            guard !text.isEmpty else {
+                configuration[keyPath: property] = nil
+                return
+            }
+            guard AgentdConfiguration.isValidDaemonID(text) else {
+                throw input.expected("1 to 64 characters of A-Z a-z 0-9 . _ : -", secret: false)
+            }
+            configuration[keyPath: property] = text
+        }
+    }
+
     static func hostPort(_ name: String, _ property: Property<HostPort>, allowPortZero: Bool) -> Self {
         Self(name: name, isSecret: false) { (configuration, input) throws(ConfigurationError) in
             let address = try HostPort(parsing: input.string())

@@ -35,6 +35,10 @@ extension ConfigurationKey {
         .integer("max_wait_ms", \.maxWaitMilliseconds, 0...Int.max),  // 0 = no long polling
         .integer("max_prefetch", \.maxPrefetch, 1...Int.max),
         .nonEmptyString("key_prefix", \.keyPrefix),  // empty would mix agentd's keys with others'
+        .daemonID("daemon_id", \.daemonID),
+        // 300 ms: renewals every 100 ms are the most a daemon should spend on staying alive;
+        // 10 min: past that a dead daemon's deliveries would wait longer than anyone would.
+        .integer("daemon_lease_ms", \.daemonLeaseMilliseconds, 300...600_000),
         .optionalString("audit_dir", \.auditDirectory),
         .integer("audit_retention_days", \.auditRetentionDays, 1...Int.max),
 

@@ -22,6 +22,8 @@ public final class Broker: Sendable {
     public let metrics: BrokerMetrics
     /// Where audit events go (`audit_dir`); `NoAuditSink` when off.
     public let audit: any AuditSink
+    /// This daemon's lease among the daemons of the system (a `Service`).
+    public let membership: DaemonMembership
     let presence = AgentPresence()
     let registry: AgentRegistry
     let coordinator: Coordinator
@@ -53,6 +55,12 @@ public final class Broker: Sendable {
         self.logger = logger
         self.authenticator = authenticator
         self.metrics = metrics
+        self.membership = DaemonMembership(
+            store: store,
+            leaseMilliseconds: configuration.daemonLeaseMilliseconds,
+            loop: loop,
+            logger: logger
+        )
         self.engine = DeliveryEngine(
             store: store,
             configuration: configuration.delivery,
@@ -157,7 +165,7 @@ public final class Broker: Sendable {
             fromAgent: sender,
             timestamp: Timestamp(millisecondsSinceEpoch: now)
         )
-        let dueAt = request.delayMilliseconds.flatMap { $0 > 0 ? now + Int64($0) : nil }
+        let delay = request.delayMilliseconds.flatMap { $0 > 0 ? Int64($0) : nil }
         let message = NewMessage(
             messageID: messageID,
             clientChosenID: request.messageID != nil,
@@ -165,22 +173,22 @@ public final class Broker: Sendable {
             recipient: request.toAgent,
             priority: request.priority,
             body: body,
-            expiresAt: request.ttlMilliseconds.map { now + Int64($0) },
-            dueAt: dueAt
+            ttlMilliseconds: request.ttlMilliseconds.map { Int64($0) },
+            delayMilliseconds: delay
         )
         let window = self.configuration.dedupWindowMilliseconds
         let stored: EventLoopFuture<SendOutcome>
-        if dueAt == nil, let (take, generation) = self.engine.takeAlongsideSend(to: request.toAgent) {
+        if delay == nil, let (take, generation) = self.engine.takeAlongsideSend(to: request.toAgent) {
             // Someone waits for this inbox: read it in the same round trip as the send.
             stored = self.store.send(message, dedupWindowMilliseconds: window, thenTake: take, on: loop)
                 .flatMapError { error in
-                    let takeResult = (error as? SendAlongsideTakeError)?.take ?? .failure(error)
-                    self.engine.takeFinished(take, generation: generation, takeResult)
-                    return loop.makeFailedFuture((error as? SendAlongsideTakeError)?.send ?? error)
+                    // The take's fate is unknown too: the engine checks the inbox later.
+                    self.engine.takeFinished(take, generation: generation, .failure(error))
+                    return loop.makeFailedFuture(error)
                 }
                 .map { outcome, taken in
                     if outcome == .stored {
-                        self.noteStored(request, from: sender, at: now, dueAt: dueAt)
+                        self.noteStored(request, from: sender, at: now)
                     }
                     self.engine.takeFinished(take, generation: generation, taken)
                     return outcome
@@ -188,7 +196,7 @@ public final class Broker: Sendable {
         } else {
             stored = self.store.send(message, dedupWindowMilliseconds: window, on: loop).map { outcome in
                 if outcome == .stored {
-                    self.noteStored(request, from: sender, at: now, dueAt: dueAt)
+                    self.noteStored(request, from: sender, at: now)
                 }
                 return outcome
             }
@@ -206,10 +214,10 @@ public final class Broker: Sendable {
     }
 
     /// A message is stored: count it, wake its inbox, and let the coordinator see task reports.
-    private func noteStored(_ request: SendRequest, from sender: String, at now: Int64, dueAt: Int64?) {
+    private func noteStored(_ request: SendRequest, from sender: String, at now: Int64) {
         self.sendRate.record(nowMilliseconds: now)
         self.metrics.messageSent(priority: request.priority, type: request.messageType)
-        self.engine.messageStored(for: request.toAgent, dueAt: dueAt)
+        self.engine.messageStored(for: request.toAgent)
         // Task reports update the task as they pass (and are still delivered).
         self.coordinator.observe(request.messageType, content: request.content, from: sender)
     }
@@ -231,8 +239,9 @@ public final class Broker: Sendable {
         let parts = self.store.counters(on: loop)
             .and(self.registry.stats().hop(to: loop))
             .and(self.coordinator.stats().hop(to: loop))
+            .and(self.store.liveDaemons(on: loop))
         return parts.map { parts in
-            let ((counters, registry), coordination) = parts
+            let (((counters, registry), coordination), daemons) = parts
             let now = WallClock.nowMilliseconds()
             let perMinute = self.sendRate.total(nowMilliseconds: now)
             let inFlight = self.engine.inFlightCount
@@ -274,6 +283,8 @@ public final class Broker: Sendable {
                     "connections": .number(JSONNumber(connections)),
                     "backend": .string(backend),
                     "auth_failures_total": .number(JSONNumber(authFailures)),
+                    "daemon_id": .string(self.store.daemonID),
+                    "daemons": .number(JSONNumber(daemons)),
                 ]),
             ] + self.auditStatsPart
             return { @Sendable w in

@@ -37,6 +37,8 @@ public struct BrokerConfiguration: Sendable {
     public var taskMaxRetries: Int
     /// How long finished tasks stay (`task_retention_ms`).
     public var taskRetentionMilliseconds: Int
+    /// The daemon lease in effect (`daemon_lease_ms`, at most half the ack timeout).
+    public var daemonLeaseMilliseconds: Int
 
     /// Takes the broker's settings from the daemon's configuration.
     public init(_ config: AgentdConfiguration) {
@@ -61,5 +63,6 @@ public struct BrokerConfiguration: Sendable {
         self.taskTimeoutMilliseconds = config.taskTimeoutMilliseconds
         self.taskMaxRetries = config.taskMaxRetries
         self.taskRetentionMilliseconds = config.taskRetentionMilliseconds
+        self.daemonLeaseMilliseconds = config.effectiveDaemonLeaseMilliseconds
     }
 }

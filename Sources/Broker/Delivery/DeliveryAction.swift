@@ -9,7 +9,8 @@ enum DeliveryAction {
     case completeFetch(EventLoopPromise<[[UInt8]]>, [[UInt8]])
     case push(SessionLink, [[UInt8]])
     case deadLetter(inbox: String, ref: EntryRef, reason: DeadLetterReason)
-    case promoteDelayed
+    /// Hand a delivery back to the store, for any daemon to deliver again once due.
+    case release(inbox: String, entry: ReleasedEntry)
     /// List the inbox's entries in flight in the store (see `DeliveryState+Resync`).
     case resync(inbox: String)
 }
@@ -20,11 +21,7 @@ enum TimerEvent: Sendable {
     case ackTimeout(inbox: String, messageID: String, token: UInt64)
     /// A waiting fetch reached its `wait_ms`.
     case fetchDeadline(inbox: String, waiterID: UInt64)
-    /// A nacked message's delay is over.
-    case retryDue(inbox: String, priority: Priority, entry: RetryEntry)
-    /// A delayed message may be due.
-    case delayedDue
-    /// Try an inbox again after the store failed.
+    /// Look at an inbox again: the store failed, or a released delivery or delayed send is due.
     case pumpAgain(inbox: String)
     /// Time to check an inbox whose take failed against the store.
     case resync(inbox: String)

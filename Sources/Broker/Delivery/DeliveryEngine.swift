@@ -74,18 +74,13 @@ public final class DeliveryEngine: Sendable {
         self.state.withLockedValue { $0.inFlightTotal }
     }
 
-    /// Loads what the previous process left in flight and arms the delayed-message timer.
+    /// Hands back what this daemon's previous run (same `daemon_id`) left in flight, and starts
+    /// listening to other daemons' wake-ups.
     public func start() -> EventLoopFuture<Void> {
-        self.store.recover(on: self.loop).map { recovered in
-            let count = recovered.inFlight.values.reduce(0) { $0 + $1.count }
+        self.store.startWatching { [weak self] agent in self?.inboxChanged(agent) }
+        return self.store.takeOver(daemon: self.store.daemonID, on: self.loop).map { count in
             if count > 0 {
-                self.logger.info("recovered in-flight messages", metadata: ["agentd.recovered": "\(count)"])
-            }
-            self.mutate { state, actions, _, wallNow in
-                state.recovered(recovered.inFlight, wallNow: wallNow, actions: &actions)
-                if let due = recovered.nextDue, state.delayedStored(due: due) {
-                    actions.append(.promoteDelayed)
-                }
+                self.logger.info("released the previous run's in-flight messages", metadata: ["agentd.recovered": "\(count)"])
             }
         }
     }
@@ -94,7 +89,7 @@ public final class DeliveryEngine: Sendable {
 
     /// Registers a connection that said hello as its agent.
     public func attach(_ session: SessionLink) {
-        self.state.withLockedValue { $0.attach(session) }
+        self.mutate { state, _, _, _ in state.attach(session) }
     }
 
     /// The connection closed: its waits end and its unacked messages are released at once.
@@ -106,16 +101,11 @@ public final class DeliveryEngine: Sendable {
 
     // MARK: Requests
 
-    /// Notes that a message was stored for `agent` (or, delayed, for later).
-    public func messageStored(for agent: String, dueAt: Int64?) {
+    /// Notes that a message was stored for `agent` (a delayed one too: the take that follows
+    /// learns when it is due).
+    public func messageStored(for agent: String) {
         self.mutate { state, actions, now, wallNow in
-            if let due = dueAt, due > wallNow {
-                if state.delayedStored(due: due) {
-                    state.timers.push(.delayedDue, at: now + .milliseconds(due - wallNow))
-                }
-            } else {
-                state.stored(for: agent, now: now, wallNow: wallNow, actions: &actions)
-            }
+            state.stored(for: agent, now: now, wallNow: wallNow, actions: &actions)
         }
     }
 
@@ -174,24 +164,44 @@ public final class DeliveryEngine: Sendable {
                 return acked.count
             }
             .flatMapErrorThrowing { error in
-                self.mutate { state, _, now, _ in state.ackFailed(inbox: inbox, now: now) }
+                self.mutate { state, _, now, _ in state.storeCallFailed(inbox: inbox, now: now) }
                 throw error
             }
     }
 
-    /// Releases messages for redelivery, after `delay`; returns how many were in flight.
-    public func nack(_ session: SessionLink, messageIDs: [String], delay: TimeAmount) -> Int {
+    /// Releases messages for redelivery, after `delay`; answers how many were in flight once
+    /// the store has them back (so a fetch that follows, on any daemon, finds them, and the
+    /// delay holds even if this daemon dies right after answering).
+    public func nack(_ session: SessionLink, messageIDs: [String], delay: TimeAmount) -> EventLoopFuture<Int> {
         var count = 0
         var audited: [(id: String, attempt: Int)] = []
+        var released: [ReleasedEntry] = []
+        let inbox = session.agentID
         self.mutate { state, actions, now, wallNow in
-            audited = self.audit.isEnabled ? state.inFlightAttempts(session.agentID, messageIDs) : []
+            audited = self.audit.isEnabled ? state.inFlightAttempts(inbox, messageIDs) : []
             count = state.nack(session, messageIDs: messageIDs, delay: delay, now: now, wallNow: wallNow, actions: &actions)
+            // This nack's own releases are awaited below rather than run in the background.
+            actions.removeAll { action in
+                guard case .release(let agent, let entry) = action, agent == inbox else { return false }
+                released.append(entry)
+                return true
+            }
         }
-        AuditEvent.messagesSettled("nacked", agent: session.agentID, audited).forEach(self.audit.record)
-        return count
+        AuditEvent.messagesSettled("nacked", agent: inbox, audited).forEach(self.audit.record)
+        guard !released.isEmpty else { return session.eventLoop.makeSucceededFuture(count) }
+        return self.store.release(inbox: inbox, entries: released, on: session.eventLoop)
+            .map { _ in
+                self.inboxChanged(inbox)
+                return count
+            }
+            .flatMapErrorThrowing { error in
+                self.mutate { state, _, now, _ in state.storeCallFailed(inbox: inbox, now: now) }
+                throw error
+            }
     }
 
-    /// The inbox may have changed outside the engine's view (dead letters requeued).
+    /// The inbox may have changed outside the engine's view (dead letters requeued, another
+    /// daemon's send or release, a released delivery handed back).
     public func inboxChanged(_ agent: String) {
         self.mutate { state, actions, now, wallNow in
             state.stored(for: agent, now: now, wallNow: wallNow, actions: &actions)
@@ -200,7 +210,7 @@ public final class DeliveryEngine: Sendable {
 
     /// Reserves a take to ride along with a send to `agent` (see `DeliveryState.takeAlongsideSend`).
     func takeAlongsideSend(to agent: String) -> (TakeRequest, UInt64)? {
-        self.state.withLockedValue { $0.takeAlongsideSend(to: agent, wallNow: WallClock.nowMilliseconds()) }
+        self.state.withLockedValue { $0.takeAlongsideSend(to: agent) }
     }
 
     /// A take ended (on its own or behind a send): deliver what it found, or fail the fetches.
@@ -234,6 +244,11 @@ public final class DeliveryEngine: Sendable {
         var tally = DeliveryTally()
         let next: NIODeadline? = self.state.withLockedValue { state in
             body(&state, &actions, .now(), WallClock.nowMilliseconds())
+            // Under the lock, so the store sees watches and unwatches in the order decided.
+            for change in state.watchChanges {
+                change.watch ? self.store.watch(change.inbox) : self.store.unwatch(change.inbox)
+            }
+            state.watchChanges.removeAll()
             if !state.tally.isEmpty {
                 swap(&tally, &state.tally)
             }
@@ -249,6 +264,10 @@ public final class DeliveryEngine: Sendable {
     }
 
     private func execute(_ actions: [DeliveryAction]) {
+        var releases: [String: [ReleasedEntry]] = [:]
+        defer {
+            for (inbox, entries) in releases { self.release(inbox: inbox, entries) }
+        }
         for action in actions {
             switch action {
             case .take(let request, let generation):
@@ -272,8 +291,9 @@ public final class DeliveryEngine: Sendable {
                     // The entry stays in the store's pending list and is redelivered after a restart.
                     self.logger.error("dead-lettering failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
                 }
-            case .promoteDelayed:
-                self.promoteDelayed()
+            case .release(let inbox, let entry):
+                // Gathered per inbox: one store call for everything a closed connection held.
+                releases[inbox, default: []].append(entry)
             case .resync(let inbox):
                 self.store.pending(inbox: inbox, on: self.loop).whenComplete { result in
                     switch result {
@@ -290,25 +310,18 @@ public final class DeliveryEngine: Sendable {
         }
     }
 
-    private func promoteDelayed() {
-        self.store.promoteDue(now: WallClock.nowMilliseconds(), on: self.loop).whenComplete { result in
+    /// Hands deliveries back to the store; once there, this daemon's sessions may take them
+    /// (other daemons are woken by the store). If the call fails they stay in this daemon's
+    /// pending list, where the inbox's resync finds them.
+    private func release(inbox: String, _ entries: [ReleasedEntry]) {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? self.loop
+        self.store.release(inbox: inbox, entries: entries, on: loop).whenComplete { result in
             switch result {
-            case .success(let promotion):
-                self.mutate { state, actions, now, wallNow in
-                    for agent in promotion.inboxes {
-                        state.stored(for: agent, now: now, wallNow: wallNow, actions: &actions)
-                    }
-                    if let due = promotion.nextDue, state.delayedStored(due: due) {
-                        state.timers.push(.delayedDue, at: now + .milliseconds(max(0, due - wallNow)))
-                    }
-                }
+            case .success:
+                self.inboxChanged(inbox)
             case .failure(let error):
-                self.logger.warning("promoting delayed messages failed", metadata: ["agentd.error": "\(error)"])
-                self.mutate { state, _, now, wallNow in
-                    if state.delayedStored(due: wallNow + 1_000) {
-                        state.timers.push(.delayedDue, at: now + .seconds(1))
-                    }
-                }
+                self.logger.warning("releasing deliveries failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
+                self.mutate { state, _, now, _ in state.storeCallFailed(inbox: inbox, now: now) }
             }
         }
     }
@@ -328,10 +341,6 @@ public final class DeliveryEngine: Sendable {
         self.mutate { state, actions, now, wallNow in
             while let event = state.timers.popDue(now: now) {
                 state.fire(event, now: now, wallNow: wallNow, actions: &actions)
-            }
-            if let due = state.nextDelayedDue, due <= wallNow {
-                state.nextDelayedDue = nil
-                actions.append(.promoteDelayed)
             }
         }
     }

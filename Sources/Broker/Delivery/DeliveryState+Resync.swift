@@ -1,3 +1,4 @@
+import AgentCore
 import NIOCore
 
 /// Finding what a failed take took, or a failed ack left.
@@ -6,13 +7,13 @@ import NIOCore
 /// may still run in Redis later: the entries it read are then in the consumer group's
 /// pending list, delivered to nobody, and no ack timeout of this process covers them. So the
 /// inbox is marked, and after `resyncDelay` — when every store call made before the failure
-/// has ended one way or the other — its pending list is read and every entry the engine does
-/// not know (not in flight, not waiting for another attempt, not acked since the failure)
-/// becomes a retry: delivered again, with its attempt count.
+/// has ended one way or the other — this daemon's pending list of the inbox is read and every
+/// entry the engine does not know (not in flight, not acked since the failure) is released:
+/// delivered again, with its attempt count. A failed release is cured the same way.
 extension DeliveryState {
-    /// An ack's store call failed: its entries may still be pending in the store, unknown
-    /// to the engine. Same cure as for a failed take.
-    mutating func ackFailed(inbox agent: String, now: NIODeadline) {
+    /// An ack's or a release's store call failed: its entries may still be pending in the
+    /// store, unknown to the engine. Same cure as for a failed take.
+    mutating func storeCallFailed(inbox agent: String, now: NIODeadline) {
         var inbox = self.inboxes[agent, default: InboxState()]
         guard !inbox.resyncPending else { return }
         inbox.resyncPending = true
@@ -39,17 +40,22 @@ extension DeliveryState {
         for record in inbox.inFlight.values {
             known.insert(record.ref.entryID)
         }
-        for list in inbox.retries {
-            for retry in list {
-                known.insert(retry.entryID)
-            }
-        }
         inbox.taking = false
         inbox.resyncPending = false
         inbox.ackedDuringResync = []
         self.inboxes[agent] = inbox
-        let unknown = pending.filter { !known.contains($0.ref.entryID) }
-        self.recovered([agent: unknown], wallNow: wallNow, actions: &actions)
+        for entry in pending where !known.contains(entry.ref.entryID) {
+            if entry.deliveries >= self.limits.maxDeliveries {
+                let reason = DeadLetterReason(
+                    reason: "max_deliveries",
+                    attempts: entry.deliveries,
+                    at: Timestamp(millisecondsSinceEpoch: wallNow)
+                )
+                actions.append(.deadLetter(inbox: agent, ref: entry.ref, reason: reason))
+            } else {
+                actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: entry.ref, deliveries: entry.deliveries, delayMilliseconds: 0)))
+            }
+        }
         self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
         self.dropIfIdle(agent)
     }

@@ -24,8 +24,9 @@ struct DeliveryState: Sendable {
     /// Deliveries since the engine last collected them (for metrics).
     var tally = DeliveryTally()
     private var nextToken: UInt64 = 0
-    /// Epoch ms of the earliest delayed message known to the engine.
-    var nextDelayedDue: Int64?
+    /// Inboxes to start (true) or stop (false) watching for other daemons' wake-ups, in order;
+    /// the engine applies them under its lock, so the store sees them in this order.
+    var watchChanges: [(inbox: String, watch: Bool)] = []
 
     init(limits: Limits) {
         self.limits = limits
@@ -40,6 +41,9 @@ struct DeliveryState: Sendable {
 
     mutating func attach(_ session: SessionLink) {
         self.inboxes[session.agentID, default: InboxState()].sessions += 1
+        if self.inboxes[session.agentID]?.sessions == 1 {
+            self.watchChanges.append((session.agentID, true))
+        }
     }
 
     mutating func detach(_ session: SessionLink, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
@@ -67,6 +71,7 @@ struct DeliveryState: Sendable {
     mutating func dropIfIdle(_ agent: String) {
         if let inbox = self.inboxes[agent], inbox.isIdle {
             self.inboxes[agent] = nil
+            self.watchChanges.append((agent, false))
         }
     }
 
@@ -167,43 +172,18 @@ struct DeliveryState: Sendable {
         self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
     }
 
-    /// A delayed message was stored, due at `due` (epoch ms).
-    mutating func delayedStored(due: Int64) -> Bool {
-        if let next = self.nextDelayedDue, next <= due { return false }
-        self.nextDelayedDue = due
-        return true
-    }
-
-    /// Entries left in flight by the previous process: deliver them again.
-    mutating func recovered(_ entries: [String: [RecoveredEntry]], wallNow: Int64, actions: inout [DeliveryAction]) {
-        for (agent, list) in entries {
-            var inbox = self.inboxes[agent, default: InboxState()]
-            for entry in list {
-                if entry.deliveries >= self.limits.maxDeliveries {
-                    let reason = DeadLetterReason(
-                        reason: "max_deliveries",
-                        attempts: entry.deliveries,
-                        at: Timestamp(millisecondsSinceEpoch: wallNow)
-                    )
-                    actions.append(.deadLetter(inbox: agent, ref: entry.ref, reason: reason))
-                } else {
-                    inbox.addRetry(RetryEntry(entryID: entry.ref.entryID, attempts: entry.deliveries), priority: entry.ref.priority)
-                }
-            }
-            self.inboxes[agent] = inbox
-        }
-    }
-
     // MARK: Release and timers
 
-    /// Ends a delivery without an ack: deliver again (now or after `delay`) or, when the
-    /// delivery was the last one allowed, move the message to the dead letters.
+    /// Ends a delivery without an ack: hand it back to the store for another attempt (now or
+    /// after `delay`, on any daemon) or, when the delivery was the last one allowed, move the
+    /// message to the dead letters.
     private mutating func release(inbox agent: String, messageID: String, delay: TimeAmount?, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
         guard var inbox = self.inboxes[agent], let record = inbox.inFlight.removeValue(forKey: messageID) else { return }
         self.inFlightTotal -= 1
         if record.pushed {
             inbox.subscribers[record.sessionID]?.credit += 1
         }
+        self.inboxes[agent] = inbox
         if record.attempt >= self.limits.maxDeliveries {
             let reason = DeadLetterReason(
                 reason: "max_deliveries",
@@ -212,13 +192,10 @@ struct DeliveryState: Sendable {
                 messageID: messageID
             )
             actions.append(.deadLetter(inbox: agent, ref: record.ref, reason: reason))
-        } else if let delay {
-            let entry = RetryEntry(entryID: record.ref.entryID, attempts: record.attempt)
-            self.timers.push(.retryDue(inbox: agent, priority: record.ref.priority, entry: entry), at: now + delay)
         } else {
-            inbox.addRetry(RetryEntry(entryID: record.ref.entryID, attempts: record.attempt), priority: record.ref.priority)
+            let milliseconds = delay.map { $0.nanoseconds / 1_000_000 } ?? 0
+            actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: record.ref, deliveries: record.attempt, delayMilliseconds: milliseconds)))
         }
-        self.inboxes[agent] = inbox
     }
 
     /// Handles one timer event that came due.
@@ -234,14 +211,10 @@ struct DeliveryState: Sendable {
             else { return }
             actions.append(.completeFetch(waiter.promise, []))
             self.dropIfIdle(agent)
-        case .retryDue(let agent, let priority, let entry):
-            self.inboxes[agent, default: InboxState()].addRetry(entry, priority: priority)
-            self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
-        case .delayedDue:
-            // Promote whatever is due; the store reports the next due time, which re-arms this.
-            self.nextDelayedDue = nil
-            actions.append(.promoteDelayed)
         case .pumpAgain(let agent):
+            guard self.inboxes[agent] != nil else { return }
+            self.inboxes[agent]?.wakeAt = nil
+            self.inboxes[agent]?.mayHaveNew = true
             self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
         case .resync(let agent):
             self.startResync(agent, now: now, actions: &actions)
@@ -257,7 +230,7 @@ struct DeliveryState: Sendable {
         defer { self.inboxes[agent] = inbox }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return }
-        guard inbox.hasRetries || inbox.mayHaveNew else {
+        guard inbox.mayHaveNew else {
             // Nothing to give: fetches whose wait is over get an empty answer now.
             inbox.waiters.removeAll { waiter in
                 guard waiter.deadline <= now else { return false }
@@ -266,23 +239,21 @@ struct DeliveryState: Sendable {
             }
             return
         }
-        let retries = inbox.retriesToTake(upTo: demand)
         inbox.taking = true
-        actions.append(.take(TakeRequest(inbox: agent, retries: retries, limit: demand, now: wallNow), generation: inbox.generation))
+        actions.append(.take(TakeRequest(inbox: agent, limit: demand), generation: inbox.generation))
     }
 
     /// A take to run right behind a send to `agent`, in the same store round trip, when the
     /// inbox has demand and no take in flight: the new message then reaches its consumer with
     /// the send's answer instead of one round trip later. The generation given back is the one
     /// the inbox will have once that send is noted as stored.
-    mutating func takeAlongsideSend(to agent: String, wallNow: Int64) -> (TakeRequest, UInt64)? {
+    mutating func takeAlongsideSend(to agent: String) -> (TakeRequest, UInt64)? {
         guard var inbox = self.inboxes[agent], !inbox.taking else { return nil }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return nil }
-        let retries = inbox.retriesToTake(upTo: demand)
         inbox.taking = true
         self.inboxes[agent] = inbox
-        return (TakeRequest(inbox: agent, retries: retries, limit: demand, now: wallNow), inbox.generation &+ 1)
+        return (TakeRequest(inbox: agent, limit: demand), inbox.generation &+ 1)
     }
 
     /// A take finished: hand the messages to waiting fetches, then to subscribers.
@@ -294,20 +265,41 @@ struct DeliveryState: Sendable {
         wallNow: Int64,
         actions: inout [DeliveryAction]
     ) {
-        guard var inbox = self.inboxes[agent] else { return }
-        inbox.taking = false
-        for ref in result.dropped {
-            _ = inbox.removeRetry(ref)
+        guard var inbox = self.inboxes[agent] else {
+            // Nobody to give them to any more: back to the store, not counted as attempts.
+            for message in result.taken {
+                actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: message.ref, deliveries: message.attempt - 1, delayMilliseconds: 0)))
+            }
+            return
         }
+        inbox.taking = false
         if result.exhausted && inbox.generation == generation {
             inbox.mayHaveNew = false
         }
-        // Attempt numbers: a retry's is one more than its deliveries so far; a new message's is 1.
+        if let milliseconds = result.retryInMilliseconds {
+            // Someone must look again when the next released delivery or delayed send is due.
+            let due = now + .milliseconds(max(1, milliseconds))
+            if inbox.wakeAt.map({ $0 > due }) ?? true {
+                inbox.wakeAt = due
+                self.timers.push(.pumpAgain(inbox: agent), at: due)
+            }
+        }
+        // The attempt is the store's delivery count. Past the last allowed one (a delivery made
+        // by a daemon that died, whose count reached the limit), the message is dead instead.
         var deliveries: [(TakenMessage, Int)] = []
         deliveries.reserveCapacity(result.taken.count)
         for message in result.taken {
-            let previous = message.isRetry ? (inbox.removeRetry(message.ref)?.attempts ?? 0) : 0
-            deliveries.append((message, previous + 1))
+            if message.attempt > self.limits.maxDeliveries {
+                let reason = DeadLetterReason(
+                    reason: "max_deliveries",
+                    attempts: message.attempt - 1,
+                    at: Timestamp(millisecondsSinceEpoch: wallNow),
+                    messageID: message.messageID
+                )
+                actions.append(.deadLetter(inbox: agent, ref: message.ref, reason: reason))
+            } else {
+                deliveries.append((message, message.attempt))
+            }
         }
         let time = Timestamp(millisecondsSinceEpoch: wallNow)
         var next = 0
@@ -350,7 +342,7 @@ struct DeliveryState: Sendable {
         // Whoever asked went away while the take ran: these were never sent, so they do not
         // count as an attempt.
         for (message, attempt) in deliveries[next...] {
-            inbox.addRetry(RetryEntry(entryID: message.ref.entryID, attempts: attempt - 1), priority: message.ref.priority)
+            actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: message.ref, deliveries: attempt - 1, delayMilliseconds: 0)))
         }
         self.inboxes[agent] = inbox
         self.pump(agent, now: now, wallNow: wallNow, actions: &actions)

@@ -1,13 +1,6 @@
 import AgentCore
 import NIOCore
 
-/// A message waiting to be delivered again.
-struct RetryEntry: Sendable {
-    var entryID: EntryID
-    /// Deliveries made so far; the next one is `attempts + 1`.
-    var attempts: Int
-}
-
 /// A delivered, not yet acked message.
 struct InFlight: Sendable {
     var ref: EntryRef
@@ -36,10 +29,12 @@ struct Subscriber: Sendable {
 
 /// The delivery state of one agent's inbox, held in memory by the engine.
 struct InboxState: Sendable {
-    /// Per priority (by `deliveryRank`), oldest first.
-    var retries: [[RetryEntry]] = [[], [], [], []]
-    /// Whether the store may hold unread messages (cleared when a take finds none).
+    /// Whether the store may hold deliverable messages (cleared when a take finds none; set
+    /// by sends, releases, wake-ups from other daemons and due retries).
     var mayHaveNew = true
+    /// When a timer will look at the inbox again (its next released delivery or delayed send
+    /// is due then), if one is armed.
+    var wakeAt: NIODeadline?
     /// Bumped whenever a message is stored for this inbox, so a take that ran concurrently does
     /// not wrongly conclude the inbox is empty.
     var generation: UInt64 = 0
@@ -58,33 +53,9 @@ struct InboxState: Sendable {
     /// Entries acked while `resyncPending`: in the store's pending list maybe, but done.
     var ackedDuringResync: Set<EntryID> = []
 
-    var hasRetries: Bool { self.retries.contains { !$0.isEmpty } }
-
     var isIdle: Bool {
-        self.sessions == 0 && self.inFlight.isEmpty && !self.hasRetries && self.waiters.isEmpty && !self.taking
+        self.sessions == 0 && self.inFlight.isEmpty && self.waiters.isEmpty && !self.taking
             && !self.resyncPending
-    }
-
-    /// Inserts keeping the list ordered by entry id (releases come in any order).
-    mutating func addRetry(_ entry: RetryEntry, priority: Priority) {
-        let rank = priority.deliveryRank
-        let index = self.retries[rank].lastIndex { $0.entryID < entry.entryID }.map { $0 + 1 } ?? 0
-        self.retries[rank].insert(entry, at: index)
-    }
-
-    mutating func removeRetry(_ ref: EntryRef) -> RetryEntry? {
-        let rank = ref.priority.deliveryRank
-        guard let index = self.retries[rank].firstIndex(where: { $0.entryID == ref.entryID }) else { return nil }
-        return self.retries[rank].remove(at: index)
-    }
-
-    /// The retries a take of `demand` messages may deliver: each priority's oldest first.
-    func retriesToTake(upTo demand: Int) -> [Priority: [EntryID]] {
-        var retries: [Priority: [EntryID]] = [:]
-        for priority in Priority.deliveryOrder where !self.retries[priority.deliveryRank].isEmpty {
-            retries[priority] = self.retries[priority.deliveryRank].prefix(demand).map(\.entryID)
-        }
-        return retries
     }
 
     /// Messages wanted now: waiting fetches plus subscribers' credit.

@@ -128,11 +128,11 @@ final class Session {
             }
         case .nack:
             let nack = try NackRequest(request.body)
-            let count = self.broker.engine.nack(link, messageIDs: nack.messageIDs, delay: .milliseconds(Int64(nack.delayMilliseconds)))
-            return .now(Reply.success(id: id) { w in
+            let future = self.broker.engine.nack(link, messageIDs: nack.messageIDs, delay: .milliseconds(Int64(nack.delayMilliseconds)))
+            return self.later(id, future) { count, w in
                 w.writeRaw(",\"requeued\":")
                 w.writeInt(count)
-            })
+            }
         case .subscribe:
             let subscribe = try SubscribeRequest(request.body, maximumPrefetch: self.broker.configuration.maxPrefetch)
             var result = SessionResult.now(Reply.success(id: id) { $0.writeRaw(",\"subscribed\":true") })

@@ -7,6 +7,8 @@ import NIOCore
 public final class MemoryStore: MessageStore {
     /// `"memory"`.
     public let backendName = "memory"
+    /// One process is the whole system.
+    public let daemonID = "memory"
 
     private let state: NIOLockedValueBox<MemoryStoreState>
     let records = MemoryRecords()
@@ -61,15 +63,13 @@ public final class MemoryStore: MessageStore {
         self.run(on: loop) { $0.requeueDead(inbox: inbox, messageIDs: messageIDs) }
     }
 
-    public func promoteDue(now: Int64, on loop: any EventLoop) -> EventLoopFuture<PromotionResult> {
-        self.run(on: loop) { $0.promoteDue(now: now) }
+    public func release(inbox: String, entries: [ReleasedEntry], on loop: any EventLoop) -> EventLoopFuture<Int> {
+        self.run(on: loop) { $0.release(inbox: inbox, entries: entries) }
     }
 
-    public func recover(
-        on loop: any EventLoop
-    ) -> EventLoopFuture<(inFlight: [String: [RecoveredEntry]], nextDue: Int64?)> {
-        // A fresh process has nothing in flight; the delayed list may have been filled already.
-        self.run(on: loop) { state in (inFlight: [:], nextDue: state.delayed.first?.due) }
+    /// Nothing to take over: the memory store lives and dies with its one daemon.
+    public func takeOver(daemon: String, on loop: any EventLoop) -> EventLoopFuture<Int> {
+        loop.makeSucceededFuture(0)
     }
 
     public func pending(inbox: String, on loop: any EventLoop) -> EventLoopFuture<[RecoveredEntry]> {
@@ -88,6 +88,37 @@ public final class MemoryStore: MessageStore {
 
     public func ping(on loop: any EventLoop) -> EventLoopFuture<Void> {
         loop.makeSucceededVoidFuture()
+    }
+
+    /// One process writes this store: it knows of every change itself.
+    public func startWatching(_ onWake: @escaping @Sendable (String) -> Void) {}
+
+    public func watch(_ inbox: String) {}
+
+    public func unwatch(_ inbox: String) {}
+
+    public func join(leaseMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<Bool> {
+        loop.makeSucceededFuture(true)
+    }
+
+    public func renew(leaseMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<(LeaseStatus, Int)> {
+        loop.makeSucceededFuture((.renewed, 1))
+    }
+
+    public func leave(on loop: any EventLoop) -> EventLoopFuture<Void> {
+        loop.makeSucceededVoidFuture()
+    }
+
+    public func claimDeadDaemons(reserveMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<[String]> {
+        loop.makeSucceededFuture([])
+    }
+
+    public func finishTakeOver(of daemon: String, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        loop.makeSucceededVoidFuture()
+    }
+
+    public func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<Int> {
+        loop.makeSucceededFuture(1)
     }
 
     public func shutdown() {}

@@ -35,12 +35,20 @@ struct MemoryStoreState {
         var message: NewMessage
     }
 
+    /// A released delivery waiting for its next attempt (the Redis store's retry set).
+    struct Retry {
+        var due: Int64
+        var ref: EntryRef
+    }
+
     let clock: @Sendable () -> Int64
     var streams: [String: [Priority: Stream]] = [:]
     var dedup: [String: (sender: String, until: Int64)] = [:]
     var dead: [String: [(messageID: String, priority: Priority, body: [UInt8], json: [UInt8])]] = [:]
-    /// Sorted by due time, then arrival.
-    var delayed: [Delayed] = []
+    /// Per inbox, sorted by due time, then arrival.
+    var delayed: [String: [Delayed]] = [:]
+    /// Per inbox, in release order.
+    var retries: [String: [Retry]] = [:]
     var counters = StoreCounters()
     var sequence: UInt64 = 0
 
@@ -59,9 +67,17 @@ struct MemoryStoreState {
                 self.dedup = self.dedup.filter { $0.value.until > now }
             }
         }
-        if let due = message.dueAt, due > now {
-            let index = self.delayed.firstIndex { $0.due > due } ?? self.delayed.endIndex
-            self.delayed.insert(Delayed(due: due, message: message), at: index)
+        var message = message
+        if let ttl = message.ttlMilliseconds {
+            // Kept absolute from here on, as the Redis store keeps its `x` field.
+            message.ttlMilliseconds = now + ttl
+        }
+        if let delay = message.delayMilliseconds, delay > 0 {
+            let due = now + delay
+            var list = self.delayed[message.recipient, default: []]
+            let index = list.firstIndex { $0.due > due } ?? list.endIndex
+            list.insert(Delayed(due: due, message: message), at: index)
+            self.delayed[message.recipient] = list
         } else {
             self.append(message)
         }
@@ -73,57 +89,82 @@ struct MemoryStoreState {
     private mutating func append(_ message: NewMessage) {
         self.sequence += 1
         let id = EntryID(high: 0, low: self.sequence)
-        let entry = Entry(messageID: message.messageID, body: message.body, expiresAt: message.expiresAt)
+        let entry = Entry(messageID: message.messageID, body: message.body, expiresAt: message.ttlMilliseconds)
         self.streams[message.recipient, default: [:]][message.priority, default: Stream()].entries[id] = entry
         self.streams[message.recipient, default: [:]][message.priority, default: Stream()].unread.append(id)
     }
 
     mutating func take(_ request: TakeRequest) -> TakeResult {
-        var result = TakeResult(taken: [], dropped: [], expired: 0, exhausted: true)
+        let now = self.clock()
+        var result = TakeResult(taken: [], expired: 0, exhausted: true, retryInMilliseconds: nil)
         var need = request.limit
-        guard var inbox = self.streams[request.inbox] else { return result }
-        for priority in Priority.deliveryOrder where need > 0 {
-            guard var stream = inbox[priority] else {
-                continue
-            }
-            for id in request.retries[priority] ?? [] where need > 0 {
-                let ref = EntryRef(priority: priority, entryID: id)
-                guard let entry = stream.entries[id], let count = stream.pending[id] else {
-                    result.dropped.append(ref)
-                    continue
-                }
-                if let expiry = entry.expiresAt, expiry <= request.now {
-                    stream.entries[id] = nil
-                    stream.pending[id] = nil
-                    result.dropped.append(ref)
-                    result.expired += 1
-                    continue
-                }
-                stream.pending[id] = count + 1
-                result.taken.append(TakenMessage(ref: ref, messageID: entry.messageID, body: entry.body, isRetry: true))
-                need -= 1
-            }
-            while need > 0, let id = stream.popUnread() {
-                guard let entry = stream.entries[id] else { continue }
-                if let expiry = entry.expiresAt, expiry <= request.now {
-                    stream.entries[id] = nil
-                    result.expired += 1
-                    continue
-                }
-                stream.pending[id] = 1
-                let ref = EntryRef(priority: priority, entryID: id)
-                result.taken.append(TakenMessage(ref: ref, messageID: entry.messageID, body: entry.body, isRetry: false))
-                need -= 1
-            }
-            inbox[priority] = stream
+        // Delayed sends whose time has come join the inbox first.
+        if var delayed = self.delayed[request.inbox] {
+            let due = delayed.prefix { $0.due <= now }
+            for item in due { self.append(item.message) }
+            delayed.removeFirst(due.count)
+            self.delayed[request.inbox] = delayed.isEmpty ? nil : delayed
         }
-        self.streams[request.inbox] = inbox
-        // Like the Redis store: a take that filled its limit may have left messages unread.
+        // Due retries, each priority's oldest entry first.
+        var due = (self.retries[request.inbox] ?? []).filter { $0.due <= now }
+        due.sort { ($0.ref.priority.deliveryRank, $0.ref.entryID) < ($1.ref.priority.deliveryRank, $1.ref.entryID) }
+        var claimed = Set<EntryRef>()
+        if var inbox = self.streams[request.inbox] {
+            for priority in Priority.deliveryOrder where need > 0 {
+                guard var stream = inbox[priority] else { continue }
+                for retry in due where retry.ref.priority == priority && need > 0 {
+                    claimed.insert(retry.ref)
+                    let id = retry.ref.entryID
+                    guard let entry = stream.entries[id], let count = stream.pending[id] else { continue }
+                    if let expiry = entry.expiresAt, expiry <= now {
+                        stream.entries[id] = nil
+                        stream.pending[id] = nil
+                        result.expired += 1
+                        continue
+                    }
+                    stream.pending[id] = count + 1
+                    result.taken.append(TakenMessage(ref: retry.ref, messageID: entry.messageID, body: entry.body, attempt: count + 1))
+                    need -= 1
+                }
+                while need > 0, let id = stream.popUnread() {
+                    guard let entry = stream.entries[id] else { continue }
+                    if let expiry = entry.expiresAt, expiry <= now {
+                        stream.entries[id] = nil
+                        result.expired += 1
+                        continue
+                    }
+                    stream.pending[id] = 1
+                    let ref = EntryRef(priority: priority, entryID: id)
+                    result.taken.append(TakenMessage(ref: ref, messageID: entry.messageID, body: entry.body, attempt: 1))
+                    need -= 1
+                }
+                inbox[priority] = stream
+            }
+            self.streams[request.inbox] = inbox
+        }
+        if !claimed.isEmpty {
+            self.retries[request.inbox]?.removeAll { claimed.contains($0.ref) }
+        }
+        // Like the Redis store: a take that filled its limit may have left messages behind.
         result.exhausted = need > 0
+        let next = [self.retries[request.inbox]?.map(\.due).min(), self.delayed[request.inbox]?.first?.due].compactMap { $0 }.min()
+        result.retryInMilliseconds = next.map { max(0, $0 - now) }
         self.counters.delivered += Int64(result.taken.count)
         self.counters.expired += Int64(result.expired)
         self.counters.pending -= Int64(result.expired)
         return result
+    }
+
+    mutating func release(inbox: String, entries: [ReleasedEntry]) -> Int {
+        let now = self.clock()
+        var released = 0
+        for entry in entries where self.streams[inbox]?[entry.ref.priority]?.pending[entry.ref.entryID] != nil {
+            self.streams[inbox]?[entry.ref.priority]?.pending[entry.ref.entryID] = entry.deliveries
+            self.retries[inbox, default: []].removeAll { $0.ref == entry.ref }
+            self.retries[inbox, default: []].append(Retry(due: now + entry.delayMilliseconds, ref: entry.ref))
+            released += 1
+        }
+        return released
     }
 
     mutating func ack(inbox: String, refs: [EntryRef]) -> Int {
@@ -168,8 +209,8 @@ struct MemoryStoreState {
                     recipient: inbox,
                     priority: letter.priority,
                     body: letter.body,
-                    expiresAt: nil,
-                    dueAt: nil
+                    ttlMilliseconds: nil,
+                    delayMilliseconds: nil
                 )
             )
             requeued += 1
@@ -177,17 +218,5 @@ struct MemoryStoreState {
         self.counters.dead -= Int64(requeued)
         self.counters.pending += Int64(requeued)
         return requeued
-    }
-
-    mutating func promoteDue(now: Int64) -> PromotionResult {
-        var inboxes = Set<String>()
-        var moved = 0
-        while moved < self.delayed.count, self.delayed[moved].due <= now {
-            self.append(self.delayed[moved].message)
-            inboxes.insert(self.delayed[moved].message.recipient)
-            moved += 1
-        }
-        self.delayed.removeFirst(moved)
-        return PromotionResult(inboxes: inboxes, nextDue: self.delayed.first?.due)
     }
 }

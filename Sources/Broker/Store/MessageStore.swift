@@ -1,27 +1,29 @@
 import AgentCore
 import NIOCore
 
-/// Durable message storage: what must survive an agentd crash.
+/// Durable message storage, shared by every daemon of one system.
 ///
 /// The store keeps each agent's inbox (one queue per priority), which entries are in flight
-/// (delivered, not acked), the dead letters, delayed messages and dedup records. Everything
-/// about *who* a message was delivered to, and when it times out, lives in the broker's memory
-/// (`DeliveryEngine`): after a crash every in-flight entry is simply delivered again.
+/// and with which daemon (the consumer group's pending list, one consumer per daemon), the
+/// released deliveries waiting for their next attempt, delayed sends, dead letters and dedup
+/// records. Who a message was delivered to, and when its ack times out, is the delivering
+/// daemon's memory (`DeliveryEngine`); if that daemon dies, another takes its pending entries
+/// over (`takeOver`).
 ///
 /// Calls are submitted in order: two calls made one after the other from one thread with the
 /// same `loop` take effect in that order (a session's messages stay FIFO: a session always
 /// uses its channel's loop). Calls naming different loops are independent. Futures may
 /// complete on any thread.
 /// Failures are `AgentdError` with code `unavailable` when the store could not be reached.
-public protocol MessageStore: RecordStore {
+public protocol MessageStore: RecordStore, DaemonDirectory {
     /// `"redis"` or `"memory"`, as reported by `health` and `stats`.
     var backendName: String { get }
 
-    /// Stores a message, or detects a duplicate `message_id`.
+    /// Stores a message, or detects a duplicate `message_id`; the inbox's watchers are woken.
     func send(_ message: NewMessage, dedupWindowMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<SendOutcome>
 
     /// Stores a message and then runs `take`, in one round trip (the take sees the message).
-    /// The take's result is nil when there was no take, or it failed on its own.
+    /// The take's result is a failure when it failed on its own.
     func send(
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
@@ -29,12 +31,17 @@ public protocol MessageStore: RecordStore {
         on loop: any EventLoop
     ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)>
 
-    /// Marks up to `limit` messages of an inbox as delivered, in priority order, retries first
-    /// within each priority. Expired messages met on the way are removed and counted.
+    /// Marks up to `limit` messages of an inbox as delivered by this daemon, in priority order,
+    /// due released deliveries first within each priority. Expired messages met on the way are
+    /// removed and counted; delayed sends whose time has come join the inbox first.
     func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult>
 
     /// Removes delivered messages for good; returns how many were still pending.
     func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int>
+
+    /// Hands deliveries that ended without an ack back to the inbox, for any daemon to deliver
+    /// again once due; the inbox's watchers are woken. Returns how many were still pending.
+    func release(inbox: String, entries: [ReleasedEntry], on loop: any EventLoop) -> EventLoopFuture<Int>
 
     /// Moves an in-flight message to the inbox's dead letters.
     func deadLetter(inbox: String, ref: EntryRef, reason: DeadLetterReason, on loop: any EventLoop) -> EventLoopFuture<Void>
@@ -45,15 +52,13 @@ public protocol MessageStore: RecordStore {
     /// Moves dead letters back into the inbox as new messages; returns how many were found.
     func requeueDead(inbox: String, messageIDs: [String], on loop: any EventLoop) -> EventLoopFuture<Int>
 
-    /// Moves delayed messages whose time has come into their inboxes.
-    func promoteDue(now: Int64, on loop: any EventLoop) -> EventLoopFuture<PromotionResult>
+    /// Releases, at once, every delivery the store has as made by `daemon` (this daemon's
+    /// previous run, or a dead one) and, unless it is this daemon, deletes its consumer.
+    /// Returns how many deliveries were released.
+    func takeOver(daemon: String, on loop: any EventLoop) -> EventLoopFuture<Int>
 
-    /// Lists, per inbox, the entries in flight when the previous process stopped, and when the
-    /// next delayed message is due.
-    func recover(on loop: any EventLoop) -> EventLoopFuture<(inFlight: [String: [RecoveredEntry]], nextDue: Int64?)>
-
-    /// The entries of `inbox` the store has as delivered and not acked, with their delivery
-    /// counts (to find what a take that failed on the way took after all).
+    /// The entries of `inbox` the store has as delivered by this daemon and not acked, with
+    /// their delivery counts (to find what a take that failed on the way took after all).
     func pending(inbox: String, on loop: any EventLoop) -> EventLoopFuture<[RecoveredEntry]>
 
     /// The durable counters.
@@ -62,6 +67,42 @@ public protocol MessageStore: RecordStore {
     /// Succeeds when the store answers.
     func ping(on loop: any EventLoop) -> EventLoopFuture<Void>
 
+    /// Starts telling `onWake` about inboxes that may have new work because another daemon
+    /// wrote to them (or because a watch was set up, when earlier news may have been missed).
+    func startWatching(_ onWake: @escaping @Sendable (String) -> Void)
+
+    /// Wants news of `inbox` (this daemon serves the agent). Cheap; call under a lock if needed.
+    func watch(_ inbox: String)
+
+    /// No longer wants news of `inbox`.
+    func unwatch(_ inbox: String)
+
     /// Releases connections; later calls fail.
     func shutdown()
+}
+
+/// The daemons of one system: each holds a lease in the store, renewed while it lives; the
+/// deliveries of one whose lease ran out are taken over by another (`MessageStore.takeOver`).
+public protocol DaemonDirectory: Sendable {
+    /// This daemon's id: its consumer name in the store.
+    var daemonID: String { get }
+
+    /// Takes this daemon's lease; false when another live instance holds the id.
+    func join(leaseMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<Bool>
+
+    /// Renews the lease; also answers how many daemons are live.
+    func renew(leaseMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<(LeaseStatus, Int)>
+
+    /// Gives the lease up (graceful stop).
+    func leave(on loop: any EventLoop) -> EventLoopFuture<Void>
+
+    /// Dead daemons (lease run out, or an earlier takeover of them abandoned) that this daemon
+    /// now takes over, each claimed by one daemon only, for `reserveMilliseconds`.
+    func claimDeadDaemons(reserveMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<[String]>
+
+    /// The takeover of `daemon` is complete.
+    func finishTakeOver(of daemon: String, on loop: any EventLoop) -> EventLoopFuture<Void>
+
+    /// How many daemons are live now.
+    func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<Int>
 }

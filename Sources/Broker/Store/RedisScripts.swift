@@ -1,59 +1,77 @@
-/// The Lua scripts of the Redis store. Each runs atomically in Redis, so a crash of agentd (or
+/// The Lua scripts of the Redis store. Each runs atomically in Redis, so a crash of a daemon (or
 /// of the connection) never leaves half an operation behind: a message is stored with its dedup
 /// record or not at all; a dead letter leaves the inbox in the same step it enters the dead list.
+/// Times come from Redis (`TIME`), never from a daemon's clock: every daemon compares them.
 ///
-/// Layout (prefix `P`, agent `A`, priority `p`):
-///   P:q:A:p        stream, one per priority; consumer group `agentd`, consumer `agentd`
-///   P:dead:A       stream of dead letters (fields i, p, m, j)  + P:deadidx:A hash message_id → entry id
-///   P:delayed      sorted set message_id by due time           + P:delayedmsg hash message_id → packed message
+/// Layout (prefix `P`, agent `A`, priority `p`, rank `r` = 1 critical … 4 low, daemon `D`):
+///   P:q:{A}:p      stream, one per priority; consumer group `agentd`, one consumer per daemon
+///   P:r:{A}        sorted set of released deliveries `r:entry-id` by due time (retries, nack delays)
+///   P:d:{A}        sorted set of delayed sends, packed `r\nmessage-id\nexpiry\nbody`, by due time
+///   P:w:{A}        pub/sub channel: "the inbox has new work", payload the publishing daemon's id
+///   P:dead:{A}     stream of dead letters (fields i, p, m, j) + P:deadidx:{A} hash message_id → entry id
 ///   P:dedup:ID     string: the sender of message_id ID, expiring after dedup_window_ms
-///   P:inboxes      set of agents that have inbox streams (read at start to recover in-flight entries)
 ///   P:stats        hash of counters: sent, delivered, acked, expired, pending, dead
+///   P:daemons      sorted set of live daemons by lease expiry; P:daemon:D its instance token (PX lease)
+///   P:reaping      sorted set of dead daemons being taken over, by the taker's deadline
+///   P:dinbox:D     set of the inboxes daemon D has taken from (where its pending entries are)
 /// Entry fields: i = message_id, m = message JSON, x = expiry (epoch ms, optional).
+/// The attempt of a delivery is the entry's delivery count in the pending list.
 enum RedisScripts {
     struct Script: Sendable {
         let name: String
         let source: String
     }
 
-    /// KEYS: stream, dedup key, stats, inboxes, delayed zset, delayed hash.
-    /// ARGV: sender, window ms, body, message id, expiry|'', due|'', inbox, use dedup (1|0).
+    /// `now` in epoch ms from Redis' clock, shared by every script.
+    private static let clock = """
+        local clock = redis.call('TIME')
+        local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+        """
+
+    /// KEYS: stream, dedup key, stats, delayed set.
+    /// ARGV: sender, window ms, body, message id, ttl ms|'', delay ms|'', use dedup (1|0), rank,
+    /// wake channel, daemon id.
     /// Returns 0 stored, 1 duplicate (same sender), 2 conflict (other sender).
-    static let send = Script(name: "send", source: """
-        if ARGV[8] == '1' then
+    static let send = Script(name: "send", source: clock + """
+        if ARGV[7] == '1' then
           local owner = redis.call('GET', KEYS[2])
           if owner then
             if owner == ARGV[1] then return 1 else return 2 end
           end
           redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
         end
+        local x = ''
+        if ARGV[5] ~= '' then x = string.format('%.0f', now + tonumber(ARGV[5])) end
         if ARGV[6] ~= '' then
-          redis.call('ZADD', KEYS[5], ARGV[6], ARGV[4])
-          redis.call('HSET', KEYS[6], ARGV[4], ARGV[7] .. '\\n' .. KEYS[1] .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[3])
+          local packed = ARGV[8] .. '\\n' .. ARGV[4] .. '\\n' .. x .. '\\n' .. ARGV[3]
+          redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), packed)
         else
           if redis.call('EXISTS', KEYS[1]) == 0 then
             redis.call('XGROUP', 'CREATE', KEYS[1], 'agentd', '0', 'MKSTREAM')
-            redis.call('SADD', KEYS[4], ARGV[7])
           end
-          if ARGV[5] ~= '' then
-            redis.call('XADD', KEYS[1], '*', 'i', ARGV[4], 'm', ARGV[3], 'x', ARGV[5])
+          if x ~= '' then
+            redis.call('XADD', KEYS[1], '*', 'i', ARGV[4], 'm', ARGV[3], 'x', x)
           else
             redis.call('XADD', KEYS[1], '*', 'i', ARGV[4], 'm', ARGV[3])
           end
         end
         redis.call('HINCRBY', KEYS[3], 'sent', 1)
         redis.call('HINCRBY', KEYS[3], 'pending', 1)
+        redis.call('PUBLISH', ARGV[9], ARGV[10])
         return 0
         """)
 
-    /// KEYS: the four streams in delivery order, stats.
-    /// ARGV: limit, now ms, then per priority the retry entry ids joined by ','.
-    /// Returns {expired, exhausted(0|1), then per message: kind, priority index, id, message id, body}
-    /// with kind 'r' (retry delivered), 'n' (new delivered) or 'd' (retry gone: drop it).
-    static let take = Script(name: "take", source: """
+    /// KEYS: the four streams in delivery order, retry set, delayed set, stats.
+    /// ARGV: limit, consumer (daemon id).
+    /// Moves due delayed sends into their streams, then delivers, priority by priority, the due
+    /// retries (oldest entry first) and then unread entries, skipping expired ones.
+    /// Returns {expired, exhausted (0|1), ms until the next retry or delayed send is due or '',
+    /// then per message: priority rank, entry id, message id, body, attempt}.
+    static let take = Script(name: "take", source: clock + """
         local need = tonumber(ARGV[1])
-        local now = tonumber(ARGV[2])
-        local out = {0, 0}
+        local me = ARGV[2]
+        local out = {0, 0, ''}
         local expired = 0
         local delivered = 0
         local function fields(f)
@@ -68,36 +86,71 @@ enum RedisScripts {
           redis.call('XDEL', key, id)
           expired = expired + 1
         end
+        local function ensureGroup(key)
+          if redis.call('EXISTS', key) == 0 then
+            redis.call('XGROUP', 'CREATE', key, 'agentd', '0', 'MKSTREAM')
+          end
+        end
+        -- Delayed sends whose time has come join their streams (1 000 per call bounds its run).
+        for _, packed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now, 'LIMIT', 0, 1000)) do
+          redis.call('ZREM', KEYS[6], packed)
+          local a = string.find(packed, '\\n', 1, true)
+          local b = string.find(packed, '\\n', a + 1, true)
+          local c = string.find(packed, '\\n', b + 1, true)
+          local key = KEYS[tonumber(string.sub(packed, 1, a - 1))]
+          local x = string.sub(packed, b + 1, c - 1)
+          ensureGroup(key)
+          if x ~= '' then
+            redis.call('XADD', key, '*', 'i', string.sub(packed, a + 1, b - 1), 'm', string.sub(packed, c + 1), 'x', x)
+          else
+            redis.call('XADD', key, '*', 'i', string.sub(packed, a + 1, b - 1), 'm', string.sub(packed, c + 1))
+          end
+        end
+        -- Due retries by priority, oldest entry first.
+        local retries = {{}, {}, {}, {}}
+        if need > 0 then
+          for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 1000)) do
+            local colon = string.find(member, ':', 1, true)
+            local id = string.sub(member, colon + 1)
+            local dash = string.find(id, '-', 1, true)
+            table.insert(retries[tonumber(string.sub(member, 1, colon - 1))],
+              {tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1)), id, member})
+          end
+          for r = 1, 4 do
+            table.sort(retries[r], function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
+          end
+        end
         for p = 1, 4 do
           local key = KEYS[p]
-          if ARGV[2 + p] ~= '' then
-            for id in string.gmatch(ARGV[2 + p], '[^,]+') do
-              if need <= 0 then break end
-              local c = redis.call('XCLAIM', key, 'agentd', 'agentd', 0, id)
-              local e = c[1]
-              if (not e) or (not e[2]) then
-                redis.call('XACK', key, 'agentd', id)
-                table.insert(out, 'd'); table.insert(out, p); table.insert(out, id); table.insert(out, ''); table.insert(out, '')
+          for _, r in ipairs(retries[p]) do
+            if need <= 0 then break end
+            redis.call('ZREM', KEYS[5], r[4])
+            local claimed = redis.call('XCLAIM', key, 'agentd', me, 0, r[3])
+            local e = claimed[1]
+            if (not e) or (not e[2]) then
+              -- Acked, expired or dead meanwhile: nothing to deliver.
+              redis.call('XACK', key, 'agentd', r[3])
+            else
+              local i, m, x = fields(e[2])
+              if x and tonumber(x) <= now then
+                expire(key, r[3])
               else
-                local i, m, x = fields(e[2])
-                if x and tonumber(x) <= now then
-                  expire(key, id)
-                  table.insert(out, 'd'); table.insert(out, p); table.insert(out, id); table.insert(out, ''); table.insert(out, '')
-                else
-                  table.insert(out, 'r'); table.insert(out, p); table.insert(out, id); table.insert(out, i); table.insert(out, m)
-                  need = need - 1
-                  delivered = delivered + 1
-                end
+                local pending = redis.call('XPENDING', key, 'agentd', r[3], r[3], 1)
+                local attempt = 1
+                if pending[1] then attempt = pending[1][4] end
+                table.insert(out, p); table.insert(out, r[3]); table.insert(out, i); table.insert(out, m); table.insert(out, attempt)
+                need = need - 1
+                delivered = delivered + 1
               end
             end
           end
           if need > 0 and redis.call('EXISTS', key) == 1 then
             while need > 0 do
-              local r = redis.pcall('XREADGROUP', 'GROUP', 'agentd', 'agentd', 'COUNT', need, 'STREAMS', key, '>')
+              local r = redis.pcall('XREADGROUP', 'GROUP', 'agentd', me, 'COUNT', need, 'STREAMS', key, '>')
               if type(r) == 'table' and r.err then
                 -- The group is gone (Redis lost it); everything in the stream is unread.
                 redis.call('XGROUP', 'CREATE', key, 'agentd', '0', 'MKSTREAM')
-                r = redis.call('XREADGROUP', 'GROUP', 'agentd', 'agentd', 'COUNT', need, 'STREAMS', key, '>')
+                r = redis.call('XREADGROUP', 'GROUP', 'agentd', me, 'COUNT', need, 'STREAMS', key, '>')
               end
               if not r then break end
               local entries = r[1][2]
@@ -107,7 +160,7 @@ enum RedisScripts {
                 if x and tonumber(x) <= now then
                   expire(key, e[1])
                 else
-                  table.insert(out, 'n'); table.insert(out, p); table.insert(out, e[1]); table.insert(out, i); table.insert(out, m)
+                  table.insert(out, p); table.insert(out, e[1]); table.insert(out, i); table.insert(out, m); table.insert(out, 1)
                   need = need - 1
                   delivered = delivered + 1
                 end
@@ -115,14 +168,69 @@ enum RedisScripts {
             end
           end
         end
-        if delivered > 0 then redis.call('HINCRBY', KEYS[5], 'delivered', delivered) end
+        if delivered > 0 then redis.call('HINCRBY', KEYS[7], 'delivered', delivered) end
         if expired > 0 then
-          redis.call('HINCRBY', KEYS[5], 'expired', expired)
-          redis.call('HINCRBY', KEYS[5], 'pending', -expired)
+          redis.call('HINCRBY', KEYS[7], 'expired', expired)
+          redis.call('HINCRBY', KEYS[7], 'pending', -expired)
         end
         out[1] = expired
         if need > 0 then out[2] = 1 end
+        local nextDue
+        local first = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+        if #first == 2 then nextDue = tonumber(first[2]) end
+        first = redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
+        if #first == 2 and ((not nextDue) or tonumber(first[2]) < nextDue) then nextDue = tonumber(first[2]) end
+        if nextDue then out[3] = string.format('%.0f', math.max(0, nextDue - now)) end
         return out
+        """)
+
+    /// KEYS: the four streams in delivery order, retry set.
+    /// ARGV: consumer (daemon id), wake channel, then per entry: rank, entry id, delay ms,
+    /// deliveries so far. The entries stay in the daemon's pending list with their delivery
+    /// count (a take that handed them to nobody sets it back) and wait in the retry set, where
+    /// any daemon's take finds them once due. Returns how many were still pending.
+    static let release = Script(name: "release", source: clock + """
+        local count = 0
+        for k = 3, #ARGV, 4 do
+          local rank = tonumber(ARGV[k])
+          local c = redis.call('XCLAIM', KEYS[rank], 'agentd', ARGV[1], 0, ARGV[k + 1], 'RETRYCOUNT', ARGV[k + 3], 'JUSTID')
+          if #c > 0 then
+            redis.call('ZADD', KEYS[5], now + tonumber(ARGV[k + 2]), rank .. ':' .. ARGV[k + 1])
+            count = count + 1
+          end
+        end
+        if count > 0 then redis.call('PUBLISH', ARGV[2], ARGV[1]) end
+        return count
+        """)
+
+    /// KEYS: the four streams in delivery order, retry set.
+    /// ARGV: the consumer to retire, the consumer that keeps its entries meanwhile, wake channel.
+    /// Everything the retired consumer had delivered becomes a retry due now (a nack delay
+    /// already waiting keeps its time), with its delivery count, and the consumer is deleted
+    /// (its entries moved first: deleting a consumer drops what it still holds). Returns how
+    /// many moved.
+    static let takeOver = Script(name: "takeover", source: clock + """
+        local moved = 0
+        for p = 1, 4 do
+          local key = KEYS[p]
+          if redis.call('EXISTS', key) == 1 then
+            local start = '-'
+            while true do
+              local pending = redis.pcall('XPENDING', key, 'agentd', start, '+', 1000, ARGV[1])
+              if type(pending) ~= 'table' or pending.err or #pending == 0 then break end
+              for _, e in ipairs(pending) do
+                redis.call('XCLAIM', key, 'agentd', ARGV[2], 0, e[1], 'RETRYCOUNT', e[4], 'JUSTID')
+                redis.call('ZADD', KEYS[5], 'NX', now, p .. ':' .. e[1])
+                moved = moved + 1
+              end
+              if #pending < 1000 then break end
+              start = '(' .. pending[#pending][1]
+            end
+            redis.pcall('XGROUP', 'DELCONSUMER', key, 'agentd', ARGV[1])
+          end
+        end
+        if moved > 0 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+        return moved
         """)
 
     /// KEYS: one stream per id, then stats. ARGV: the entry ids. Returns how many were pending.
@@ -161,12 +269,12 @@ enum RedisScripts {
         return 1
         """)
 
-    /// KEYS: dead stream, dead index, stats, inboxes, then the four inbox streams in delivery
-    /// order. ARGV: inbox, then message ids. Returns how many were requeued.
+    /// KEYS: dead stream, dead index, stats, then the four inbox streams in delivery order.
+    /// ARGV: wake channel, daemon id, then message ids. Returns how many were requeued.
     static let requeueDead = Script(name: "requeue", source: """
         local ranks = {critical = 1, high = 2, medium = 3, low = 4}
         local count = 0
-        for k = 2, #ARGV do
+        for k = 3, #ARGV do
           local sid = redis.call('HGET', KEYS[2], ARGV[k])
           if sid then
             local e = redis.call('XRANGE', KEYS[1], sid, sid)
@@ -178,10 +286,9 @@ enum RedisScripts {
               for n = 1, #f, 2 do
                 if f[n] == 'i' then i = f[n + 1] elseif f[n] == 'p' then p = f[n + 1] elseif f[n] == 'm' then m = f[n + 1] end
               end
-              local key = KEYS[4 + (ranks[p] or 3)]
+              local key = KEYS[3 + (ranks[p] or 3)]
               if redis.call('EXISTS', key) == 0 then
                 redis.call('XGROUP', 'CREATE', key, 'agentd', '0', 'MKSTREAM')
-                redis.call('SADD', KEYS[4], ARGV[1])
               end
               redis.call('XADD', key, '*', 'i', i, 'm', m)
               count = count + 1
@@ -191,41 +298,8 @@ enum RedisScripts {
         if count > 0 then
           redis.call('HINCRBY', KEYS[3], 'dead', -count)
           redis.call('HINCRBY', KEYS[3], 'pending', count)
+          redis.call('PUBLISH', ARGV[1], ARGV[2])
         end
         return count
-        """)
-
-    /// KEYS: delayed zset, delayed hash, inboxes. ARGV: now ms, limit.
-    /// Returns {next due or '', inbox, inbox, ...}.
-    static let promote = Script(name: "promote", source: """
-        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-        local out = {''}
-        for _, id in ipairs(ids) do
-          local packed = redis.call('HGET', KEYS[2], id)
-          redis.call('ZREM', KEYS[1], id)
-          redis.call('HDEL', KEYS[2], id)
-          if packed then
-            local a = string.find(packed, '\\n', 1, true)
-            local b = string.find(packed, '\\n', a + 1, true)
-            local c = string.find(packed, '\\n', b + 1, true)
-            local inbox = string.sub(packed, 1, a - 1)
-            local key = string.sub(packed, a + 1, b - 1)
-            local x = string.sub(packed, b + 1, c - 1)
-            local m = string.sub(packed, c + 1)
-            if redis.call('EXISTS', key) == 0 then
-              redis.call('XGROUP', 'CREATE', key, 'agentd', '0', 'MKSTREAM')
-              redis.call('SADD', KEYS[3], inbox)
-            end
-            if x ~= '' then
-              redis.call('XADD', key, '*', 'i', id, 'm', m, 'x', x)
-            else
-              redis.call('XADD', key, '*', 'i', id, 'm', m)
-            end
-            table.insert(out, inbox)
-          end
-        end
-        local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-        if #nxt == 2 then out[1] = nxt[2] end
-        return out
         """)
 }

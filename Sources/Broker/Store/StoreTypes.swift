@@ -61,10 +61,11 @@ public struct NewMessage: Sendable {
     public var priority: Priority
     /// The message JSON as it will be delivered (without `delivery`).
     public var body: [UInt8]
-    /// Epoch milliseconds after which the message must not be delivered.
-    public var expiresAt: Int64?
-    /// Epoch milliseconds before which the message must not be delivered (delayed send).
-    public var dueAt: Int64?
+    /// Milliseconds after storing after which the message must not be delivered (`ttl_ms`).
+    public var ttlMilliseconds: Int64?
+    /// Milliseconds after storing before which the message must not be delivered (`delay_ms`).
+    /// The store's clock counts both, so every daemon agrees on them.
+    public var delayMilliseconds: Int64?
 
     /// Creates a message to store.
     public init(
@@ -74,8 +75,8 @@ public struct NewMessage: Sendable {
         recipient: String,
         priority: Priority,
         body: [UInt8],
-        expiresAt: Int64?,
-        dueAt: Int64?
+        ttlMilliseconds: Int64?,
+        delayMilliseconds: Int64?
     ) {
         self.messageID = messageID
         self.clientChosenID = clientChosenID
@@ -83,8 +84,8 @@ public struct NewMessage: Sendable {
         self.recipient = recipient
         self.priority = priority
         self.body = body
-        self.expiresAt = expiresAt
-        self.dueAt = dueAt
+        self.ttlMilliseconds = ttlMilliseconds
+        self.delayMilliseconds = delayMilliseconds
     }
 }
 
@@ -98,24 +99,17 @@ public enum SendOutcome: Sendable, Equatable {
     case conflict
 }
 
-/// One `take`: which redeliveries to make and how many messages at most.
+/// One `take`: up to `limit` messages of an inbox.
 public struct TakeRequest: Sendable {
     /// The inbox (agent id).
     public var inbox: String
-    /// Entries to deliver again, each priority's oldest first. A priority's retries go before
-    /// its new messages, since they are older than anything not yet read.
-    public var retries: [Priority: [EntryID]]
     /// Most messages to deliver.
     public var limit: Int
-    /// Now, in epoch milliseconds (for TTL checks).
-    public var now: Int64
 
     /// Creates a take request.
-    public init(inbox: String, retries: [Priority: [EntryID]], limit: Int, now: Int64) {
+    public init(inbox: String, limit: Int) {
         self.inbox = inbox
-        self.retries = retries
         self.limit = limit
-        self.now = now
     }
 }
 
@@ -127,23 +121,48 @@ public struct TakenMessage: Sendable {
     public var messageID: String
     /// The stored JSON.
     public var body: [UInt8]
-    /// True when it came from the retries of the request (a redelivery).
-    public var isRetry: Bool
+    /// This delivery's attempt number: the entry's delivery count, 1 for a new message.
+    public var attempt: Int
 }
 
 /// The result of a `take`.
 public struct TakeResult: Sendable {
     /// Messages to deliver, in delivery order.
     public var taken: [TakenMessage]
-    /// Retries that no longer exist or expired: drop them from the retry lists.
-    public var dropped: [EntryRef]
     /// How many messages expired (TTL) during the take.
     public var expired: Int
-    /// True when fewer new messages were found than asked for: nothing unread is left.
+    /// True when fewer messages were found than asked for: nothing deliverable is left now.
     public var exhausted: Bool
+    /// Milliseconds until the inbox's next released delivery or delayed send is due, if any.
+    public var retryInMilliseconds: Int64?
+
+    /// Creates a result.
+    public init(taken: [TakenMessage], expired: Int, exhausted: Bool, retryInMilliseconds: Int64?) {
+        self.taken = taken
+        self.expired = expired
+        self.exhausted = exhausted
+        self.retryInMilliseconds = retryInMilliseconds
+    }
 }
 
-/// A message that was delivered and not acked when the previous process stopped.
+/// A delivery that ended without an ack, to be delivered again by any daemon.
+public struct ReleasedEntry: Sendable {
+    /// Where it is stored.
+    public var ref: EntryRef
+    /// Deliveries that count so far (the next one is attempt `deliveries + 1`).
+    public var deliveries: Int
+    /// Not delivered again before this many milliseconds (a nack's `delay_ms`); 0 = at once.
+    public var delayMilliseconds: Int64
+
+    /// Creates a released entry.
+    public init(ref: EntryRef, deliveries: Int, delayMilliseconds: Int64) {
+        self.ref = ref
+        self.deliveries = deliveries
+        self.delayMilliseconds = delayMilliseconds
+    }
+}
+
+/// An entry in this daemon's part of the store's pending list, with its delivery count.
 public struct RecoveredEntry: Sendable {
     /// Where it is stored.
     public var ref: EntryRef
@@ -196,10 +215,13 @@ public struct StoreCounters: Sendable, Equatable {
     public init() {}
 }
 
-/// What `promoteDue` moved.
-public struct PromotionResult: Sendable {
-    /// Inboxes that received messages.
-    public var inboxes: Set<String>
-    /// When the next delayed message is due (epoch ms), if any remain.
-    public var nextDue: Int64?
+/// Where a daemon's lease stands after a renewal.
+public enum LeaseStatus: Sendable, Equatable {
+    /// Renewed.
+    case renewed
+    /// It had run out, and is taken again: others may have taken over this daemon's
+    /// deliveries meanwhile.
+    case lapsed
+    /// Another instance holds this daemon id now.
+    case lost
 }

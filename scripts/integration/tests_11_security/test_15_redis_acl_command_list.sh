@@ -8,11 +8,13 @@ source "$(dirname "$0")/../test_functions.sh"
 require_redis
 acl="$TEST_TMP/users.acl"
 commands="$(sed -n 's/^ *+/+/p' "$(dirname "$0")/../../../docs/redis-acl.txt" | tr '\n' ' ')"
+channels="$(sed -n 's/^ *&/\&/p' "$(dirname "$0")/../../../docs/redis-acl.txt" | sed "s/PREFIX/${AGENTD_KEY_PREFIX}/" | tr '\n' ' ')"
+[[ "$channels" == *":w:"* ]] || fail "no channel rule in docs/redis-acl.txt"
 [[ "$commands" == *"+xadd"* ]] || fail "no command list in docs/redis-acl.txt"
 admin_pw="admin-$RANDOM"
 {
     echo "user default on >$admin_pw ~* &* +@all"
-    echo "user agentd on >agentd-pw-77aa resetkeys ~${AGENTD_KEY_PREFIX}* resetchannels -@all $commands"
+    echo "user agentd on >agentd-pw-77aa resetkeys ~${AGENTD_KEY_PREFIX}* resetchannels $channels-@all $commands"
 } >"$acl"
 start_private_redis "" --aclfile "$acl"
 export AGENTD_REDIS_ADDR="$PRIVATE_REDIS" AGENTD_REDIS_AUTH_USERNAME=agentd AGENTD_REDIS_AUTH_PASSWORD=agentd-pw-77aa
