@@ -66,7 +66,9 @@ struct Daemon {
             notifier?.ready(status: status, watchdogLoop: group.next())
         }
         // The membership first: it stops last, after the drain released this daemon's deliveries.
-        let serving = [.init(service: broker.membership)] + Self.services(server: server, admin: admin, readiness: readiness)
+        // Then the timers (liveness, sweeper, deadlines), which stop once the drain is over.
+        let serving = [.init(service: broker.membership), .init(service: broker.timers)]
+            + Self.services(server: server, admin: admin, readiness: readiness)
         let services = ServiceGroup(
             configuration: .init(
                 services: OperationsServices.around(serving, auditLog: auditLog, notifier: notifier, broker: broker, loop: group.next()),

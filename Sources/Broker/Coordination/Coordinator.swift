@@ -1,16 +1,17 @@
 import AgentCore
 import AgentdAudit
-import Dispatch
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Assigns tasks to the best available agent and follows each to its end: progress reports,
 /// deadlines, retries on another agent, reassignment when an agent leaves, cancel.
 ///
-/// All access to `tasks`, `pending` and `deadlines` is guarded by `queue`. The coordinator
-/// calls the registry synchronously (short, lock-like) and the registry calls back only
-/// asynchronously, so the two queues cannot deadlock.
-final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked: state confined to `queue`
+/// Holds no task state: every operation reads a snapshot of the coordination store, plans the
+/// transition as a value (`TaskPlan`) and commits it atomically; a commit that finds the
+/// snapshot stale (another daemon changed the task or took the slot) is planned again from a
+/// fresh snapshot. So any daemon may run any transition, and each happens once.
+final class Coordinator: RegistryDelegate, Sendable {
     struct Configuration: Sendable {
         var taskTimeoutMilliseconds: Int
         var taskMaxRetries: Int
@@ -18,90 +19,51 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
         var taskRetentionMilliseconds: Int = 86_400_000
     }
 
-    let queue = DispatchQueue(label: "agentd.coordinator")
-    private let registry: AgentRegistry
-    private let store: any RecordStore
+    /// Tries of one transition before giving up with `unavailable` (each try follows a
+    /// conflict: another daemon changed the same task or agent in between).
+    static let maximumTries = 16
+
+    private let store: any CoordinationStore
     private let configuration: Configuration
     private let loop: any EventLoop
     private let logger: Logger
-    private let now: @Sendable () -> Int64
     private let audit: any AuditSink
-    /// Sends a message as the given agent (wired to `Broker.send`).
-    private var send: (@Sendable (SendRequest, String) -> Void)?
-
-    private var tasks: [String: TaskRecord] = [:]
-    /// Pending task ids, kept ordered by priority then age.
-    private var pending: [String] = []
-    private var deadlines: [(at: Int64, taskID: String, attempt: Int)] = []
-    private var timer: DispatchWorkItem?
-    private var timerAt: Int64?
-    private var sequence: UInt64 = 0
+    /// Sends a committed message (wired to `Broker.send`); the future fails when not stored.
+    private let sender = NIOLockedValueBox<(@Sendable (OutboxMessage) -> EventLoopFuture<Void>)?>(nil)
+    /// Told of the earliest deadline this daemon committed, so its timer wakes for it.
+    private let deadlineHook = NIOLockedValueBox<(@Sendable (Int64) -> Void)?>(nil)
     private let idPrefix: String
-    /// Finished tasks, oldest end first: what `pruneFinished` forgets, from the front.
-    private var finished: [(at: Int64, taskID: String)] = []
-    private var finishedHead = 0
-    private var finishedIDs: Set<String> = []
+    private let sequence = NIOLockedValueBox<UInt64>(0)
 
-    init(
-        registry: AgentRegistry,
-        store: any RecordStore,
-        configuration: Configuration,
-        loop: any EventLoop,
-        logger: Logger,
-        now: @escaping @Sendable () -> Int64,
-        audit: any AuditSink = NoAuditSink()
-    ) {
-        self.audit = audit
-        self.registry = registry
+    init(store: any CoordinationStore, configuration: Configuration, loop: any EventLoop, logger: Logger, audit: any AuditSink = NoAuditSink()) {
         self.store = store
         self.configuration = configuration
         self.loop = loop
         self.logger = logger
-        self.now = now
+        self.audit = audit
         let random = String(UInt32.random(in: .min ... .max), radix: 16)
         self.idPrefix = "t-" + String(repeating: "0", count: 8 - random.count) + random + "-"
     }
 
-    func connect(send: @escaping @Sendable (SendRequest, String) -> Void) {
-        self.queue.sync { self.send = send }
-    }
-
-    /// Loads tasks from the store: pending ones queue again, held ones keep their agent and
-    /// deadline (an agent that does not come back is swept offline and its task reassigned).
-    func load() -> EventLoopFuture<Int> {
-        self.store.loadRecords(.task, on: self.loop).map { records in
-            let loaded = records.compactMap(TaskRecord.init(stored:))
-            self.queue.sync {
-                for task in loaded.sorted(by: { $0.updatedAt < $1.updatedAt }) {
-                    self.tasks[task.taskID] = task
-                    self.noteIfFinished(task)
-                    self.sequence = max(self.sequence, task.sequence)
-                    if task.state == .pending {
-                        self.enqueuePending(task)
-                    } else if task.state.isHeld, let agent = task.assignedTo {
-                        self.registry.hold(agent)
-                        if let deadline = task.deadline {
-                            self.addDeadline(deadline, task.taskID, task.attempts)
-                        }
-                    }
-                }
-                self.assignPending()
-            }
-            return loaded.count
-        }
+    func connect(send: @escaping @Sendable (OutboxMessage) -> EventLoopFuture<Void>, deadlineAdded: @escaping @Sendable (Int64) -> Void) {
+        self.sender.withLockedValue { $0 = send }
+        self.deadlineHook.withLockedValue { $0 = deadlineAdded }
     }
 
     // MARK: Ops
 
-    /// Creates a task and tries to assign it. The future succeeds once the task is stored, so a
-    /// task whose `assign_task` was answered survives a crash.
+    /// Creates a task and tries to assign it; succeeds once the task is stored.
     func assign(_ request: AssignTaskRequest, supervisor: String) -> EventLoopFuture<TaskRecord> {
-        self.onQueue { () throws(AgentdError) -> (TaskRecord, EventLoopFuture<Void>) in
-            let now = self.now()
-            self.pruneFinished(now: now)
-            self.sequence += 1
+        let number = self.sequence.withLockedValue { value -> UInt64 in
+            value += 1
+            return value
+        }
+        let taskID = self.idPrefix + String(number, radix: 16)
+        let query = CoordinationQuery(agents: true, taskIDs: [taskID], finishedFor: Int64(self.configuration.taskRetentionMilliseconds))
+        return self.transact(query) { plan in
+            for id in plan.snapshot.finished { plan.forget(id) }
             var task = TaskRecord(
-                taskID: self.idPrefix + String(self.sequence, radix: 16),
+                taskID: taskID,
                 taskType: request.taskType,
                 description: request.description,
                 parameters: request.parameters,
@@ -116,56 +78,35 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
                 deadline: nil,
                 result: nil,
                 error: nil,
-                createdAt: now,
-                updatedAt: now,
+                createdAt: plan.now,
+                updatedAt: plan.now,
                 history: [],
                 previousAssignees: [],
-                sequence: self.sequence
+                sequence: UInt64(plan.now) << 16 | (number & 0xFFFF)
             )
-            task.record("created", agent: supervisor, at: now)
-            self.audit.record(.task("created", task, agent: supervisor))
-            self.tasks[task.taskID] = task
-            if !self.tryAssign(task.taskID) {
-                self.enqueuePending(task)
-            }
-            // Writes from this queue reach the store in order: once this one is stored, so is
-            // every earlier state of the task.
-            return (self.tasks[task.taskID] ?? task, self.save(task.taskID))
-        }.flatMap { task, saved in
-            saved.map { task }
+            task.record("created", agent: supervisor, at: plan.now)
+            plan.create(task)
+            plan.assignOrQueue(taskID)
+            return plan.tasks[taskID] ?? task
         }
     }
 
     func cancel(_ taskID: String, by agent: String, role: AgentRole?) -> EventLoopFuture<TaskRecord> {
-        self.onQueue { () throws(AgentdError) -> TaskRecord in
-            guard var task = self.tasks[taskID], task.isVisible(to: agent, role: role) else {
+        self.transact(CoordinationQuery(agents: true, taskIDs: [taskID], pendingHead: 100)) { (plan) throws(AgentdError) -> TaskRecord in
+            guard let task = plan.tasks[taskID], task.isVisible(to: agent, role: role) else {
                 throw .notFound("task_id: no task \(taskID)")
             }
             guard !task.state.isFinal else { return task }
-            let now = self.now()
-            if task.state.isHeld, let assignee = task.assignedTo {
-                self.registry.release(assignee)
-                var content = JSONObject()
-                content["action"] = .string("cancel")
-                content["task_id"] = .string(taskID)
-                self.send?(SendRequest(toAgent: assignee, messageType: .coordination, content: content, priority: .high), agent)
-            }
-            self.pending.removeAll { $0 == taskID }
-            task.state = .cancelled
-            task.deadline = nil
-            task.record("cancelled", agent: agent, at: now)
-            self.audit.record(.task("cancelled", task, agent: agent))
-            self.tasks[taskID] = task
-            self.save(taskID)
-            if task.assignedTo != nil { self.assignPending() }
-            return task
+            plan.cancel(taskID, by: agent)
+            if plan.freedSlot { plan.assignPending() }
+            return plan.tasks[taskID] ?? task
         }
     }
 
     func task(_ taskID: String, viewer: String, role: AgentRole?) -> EventLoopFuture<TaskRecord> {
-        self.onQueue { () throws(AgentdError) -> TaskRecord in
-            guard let task = self.tasks[taskID], task.isVisible(to: viewer, role: role) else {
-                throw .notFound("task_id: no task \(taskID)")
+        self.store.read(CoordinationQuery(taskIDs: [taskID]), on: self.loop).flatMapThrowing { snapshot in
+            guard let task = snapshot.tasks[taskID]?.record, task.isVisible(to: viewer, role: role) else {
+                throw AgentdError.notFound("task_id: no task \(taskID)")
             }
             return task
         }
@@ -173,261 +114,171 @@ final class Coordinator: @unchecked Sendable, RegistryDelegate {  // @unchecked:
 
     /// Tasks matching the filter that `viewer` may see, newest first.
     func tasks(_ request: TasksRequest, viewer: String, role: AgentRole?) -> EventLoopFuture<[TaskRecord]> {
-        self.onQueue { () throws(AgentdError) -> [TaskRecord] in
-            let matching = self.tasks.values.filter { task in
+        self.store.read(CoordinationQuery(allTasks: true), on: self.loop).map { snapshot in
+            let matching = snapshot.tasks.values.map(\.record).filter { task in
                 task.isVisible(to: viewer, role: role)
                     && (request.state == nil || task.state == request.state)
                     && (request.assignedTo == nil || task.assignedTo == request.assignedTo)
             }
-            return Array(matching.sorted { $0.sequence > $1.sequence }.prefix(request.limit))
+            return Array(matching.sorted { ($0.createdAt, $0.sequence) > ($1.createdAt, $1.sequence) }.prefix(request.limit))
         }
     }
 
     func stats() -> EventLoopFuture<CoordinationStats> {
-        self.onQueue { () throws(AgentdError) -> CoordinationStats in
-            var stats = CoordinationStats()
-            for task in self.tasks.values {
-                stats.total += 1
-                stats.byState[task.state, default: 0] += 1
-                switch task.state {
-                case .pending: stats.pending += 1
-                case .assigned, .inProgress: stats.inProgress += 1
-                case .completed: stats.completed += 1
-                case .failed: stats.failed += 1
-                case .timedOut: stats.timedOut += 1
-                case .cancelled: stats.cancelled += 1
-                }
-            }
-            return stats
+        self.store.read(CoordinationQuery(), on: self.loop).map { snapshot in
+            CoordinationStats(counts: snapshot.counts)
         }
     }
 
-    /// A `task_response` or `error_report` passed through agentd: only the current assignee's
-    /// reports change the task.
-    func observe(_ type: MessageType, content: JSONObject, from sender: String) {
-        guard type == .taskResponse || type == .errorReport, let taskID = content["task_id"]?.stringValue else { return }
-        self.queue.async {
-            guard let task = self.tasks[taskID], task.state.isHeld, task.assignedTo == sender else { return }
-            let status = type == .errorReport ? "failed" : (content["status"]?.stringValue ?? "")
-            let now = self.now()
-            switch status {
-            case "in_progress":
-                guard task.state != .inProgress else { return }
-                self.tasks[taskID]?.state = .inProgress
-                self.tasks[taskID]?.record("in_progress", agent: sender, at: now)
-                self.tasks[taskID].map { self.audit.record(.task("started", $0, agent: sender)) }
-                self.save(taskID)
-            case "completed":
-                self.tasks[taskID]?.state = .completed
-                self.tasks[taskID]?.result = content["result"] ?? .null
-                self.tasks[taskID]?.deadline = nil
-                self.tasks[taskID]?.record("completed", agent: sender, at: now)
-                self.tasks[taskID].map { self.audit.record(.task("completed", $0, agent: sender)) }
-                self.registry.release(sender)
-                self.save(taskID)
-                self.assignPending()
-            case "failed":
-                var error = content["error"]?.objectValue ?? JSONObject()
-                if error.isEmpty {
-                    error["message"] = content["error"] ?? .string("reported failed by \(sender)")
-                }
-                self.attemptEnded(taskID, outcome: .failed, error: error, at: now)
-            default:
-                return
-            }
+    /// A `task_response` or `error_report` passed through agentd (stored): only the current
+    /// assignee's reports change the task. Nil when the message is no report; else the future
+    /// completes once the task is updated (the send is answered after it, so whoever reads the
+    /// task after the answer sees the report's effect).
+    func observe(_ type: MessageType, content: JSONObject, from sender: String) -> EventLoopFuture<Void>? {
+        guard type == .taskResponse || type == .errorReport, let taskID = content["task_id"]?.stringValue else { return nil }
+        let status = type == .errorReport ? "failed" : (content["status"]?.stringValue ?? "")
+        guard ["in_progress", "completed", "failed"].contains(status) else { return nil }
+        let updated = self.transact(CoordinationQuery(agents: true, taskIDs: [taskID], pendingHead: 100)) { plan in
+            plan.report(taskID, status: status, content: content, from: sender)
+            if plan.freedSlot { plan.assignPending() }
         }
+        self.background("report", updated)
+        return updated
     }
 
     // MARK: RegistryDelegate
 
     func agentMayTakeWork(_ agentID: String) {
-        self.queue.async { self.assignPending() }
+        self.background("assign_pending", self.assignPending())
     }
 
     func agentsLeft(_ agentIDs: [String], reason: String) {
-        self.queue.async {
-            let gone = Set(agentIDs)
-            let now = self.now()
-            let orphans = self.tasks.values.filter { $0.state.isHeld && $0.assignedTo.map(gone.contains) == true }
-            for task in orphans.sorted(by: { $0.sequence < $1.sequence }) {
-                var error = JSONObject()
-                error["message"] = .string("assignee \(task.assignedTo ?? "") went \(reason)")
-                self.attemptEnded(task.taskID, outcome: .orphaned, error: error, at: now)
+        self.background("reassign", self.transact(CoordinationQuery(agents: true, pendingHead: 100, heldBy: agentIDs)) { plan in
+            var error = JSONObject()
+            for agent in agentIDs {
+                error["message"] = .string("assignee \(agent) went \(reason)")
+                for taskID in (plan.snapshot.held[agent] ?? []).sorted() {
+                    plan.attemptEnded(taskID, outcome: .orphaned, error: error)
+                }
             }
-        }
-    }
-
-    // MARK: The task's life
-
-    private enum Outcome {
-        case failed, timedOut, orphaned
-    }
-
-    /// The current attempt ended without success: retry (preferring another agent) while
-    /// `attempts ≤ max_retries`, else the task ends and its supervisor is told.
-    private func attemptEnded(_ taskID: String, outcome: Outcome, error: JSONObject, at now: Int64) {
-        dispatchPrecondition(condition: .onQueue(self.queue))
-        guard var task = self.tasks[taskID], task.state.isHeld, let assignee = task.assignedTo else { return }
-        // Also for an agent that went offline: when it comes back, it holds this task no more.
-        self.registry.release(assignee)
-        let event: String
-        switch outcome {
-        case .failed: event = "failed"
-        case .timedOut: event = "timed_out"
-        case .orphaned: event = "orphaned"
-        }
-        task.record(event, agent: assignee, at: now)
-        task.previousAssignees.append(assignee)
-        task.assignedTo = nil
-        task.deadline = nil
-        task.error = error
-        if task.attempts <= task.maxRetries {
-            task.state = .pending
-            self.audit.record(.task(outcome == .orphaned ? "reassigned" : "retried", task, agent: assignee, error: error))
-            self.tasks[taskID] = task
-            if !self.tryAssign(taskID) {
-                self.enqueuePending(task)
-                self.save(taskID)
-            }
-        } else {
-            task.state = outcome == .timedOut ? .timedOut : .failed
-            task.record(task.state.rawValue, agent: nil, at: now)
-            self.audit.record(.task(task.state.rawValue, task, agent: assignee, error: error))
-            self.tasks[taskID] = task
-            self.save(taskID)
-            var content = JSONObject()
-            content["task_id"] = .string(taskID)
-            content["state"] = .string(task.state.rawValue)
-            content["error"] = .object(error)
-            self.send?(SendRequest(toAgent: task.supervisor, messageType: .errorReport, content: content, priority: .high), AgentID.server)
-        }
-        self.assignPending()
-    }
-
-    /// Assigns the task if an agent is available; false when none is.
-    @discardableResult
-    private func tryAssign(_ taskID: String) -> Bool {
-        dispatchPrecondition(condition: .onQueue(self.queue))
-        guard var task = self.tasks[taskID],
-            let agent = self.registry.reserve(for: task.requiredCapabilities, avoiding: Set(task.previousAssignees))
-        else { return false }
-        let now = self.now()
-        task.attempts += 1
-        task.state = .assigned
-        task.assignedTo = agent
-        task.deadline = now + Int64(task.timeoutMilliseconds)
-        task.record("assigned", agent: agent, at: now)
-        self.audit.record(.task("assigned", task, agent: agent))
-        self.tasks[taskID] = task
-        self.pending.removeAll { $0 == taskID }
-        self.save(taskID)
-        self.addDeadline(now + Int64(task.timeoutMilliseconds), taskID, task.attempts)
-        self.send?(
-            SendRequest(toAgent: agent, messageType: .taskRequest, content: task.requestContent, priority: task.priority, correlationID: taskID),
-            task.supervisor
-        )
-        return true
+            if plan.freedSlot { plan.assignPending() }
+        })
     }
 
     /// Offers pending tasks, in priority then age order, to the agents available now.
-    private func assignPending() {
-        dispatchPrecondition(condition: .onQueue(self.queue))
-        var index = 0
-        while index < self.pending.count {
-            let id = self.pending[index]
-            if self.tryAssign(id) {
-                continue  // tryAssign removed it; the same index now holds the next task
+    func assignPending() -> EventLoopFuture<Void> {
+        self.transact(CoordinationQuery(agents: true, pendingHead: 100)) { plan in
+            plan.assignPending()
+        }
+    }
+
+    // MARK: Timers (run by `CoordinationTimers`)
+
+    /// Ends the attempts whose deadline passed; returns the next deadline (store clock) and now.
+    func deadlinesDue() -> EventLoopFuture<(next: Int64?, now: Int64)> {
+        self.store.read(CoordinationQuery(dueDeadlines: 100), on: self.loop).flatMap { snapshot in
+            let due = snapshot.due
+            guard !due.isEmpty else { return self.loop.makeSucceededFuture((snapshot.nextDeadline, snapshot.now)) }
+            let ended = due.map { taskID in
+                self.transact(CoordinationQuery(agents: true, taskIDs: [taskID], pendingHead: 100)) { plan in
+                    guard let task = plan.tasks[taskID], task.state.isHeld, let deadline = task.deadline, deadline <= plan.now else {
+                        return
+                    }
+                    var error = JSONObject()
+                    error["message"] = .string("no result within \(task.timeoutMilliseconds) ms")
+                    plan.attemptEnded(taskID, outcome: .timedOut, error: error)
+                    if plan.freedSlot { plan.assignPending() }
+                }
             }
-            index += 1
-        }
-    }
-
-    private func enqueuePending(_ task: TaskRecord) {
-        let key = (task.priority.deliveryRank, task.sequence)
-        let index = self.pending.firstIndex { id in
-            guard let other = self.tasks[id] else { return false }
-            return (other.priority.deliveryRank, other.sequence) > key
-        } ?? self.pending.endIndex
-        if !self.pending.contains(task.taskID) {
-            self.pending.insert(task.taskID, at: index)
-        }
-    }
-
-    // MARK: Deadlines: one timer for the earliest
-
-    private func addDeadline(_ at: Int64, _ taskID: String, _ attempt: Int) {
-        dispatchPrecondition(condition: .onQueue(self.queue))
-        let index = self.deadlines.firstIndex { $0.at > at } ?? self.deadlines.endIndex
-        self.deadlines.insert((at, taskID, attempt), at: index)
-        self.armTimer()
-    }
-
-    private func armTimer() {
-        guard let first = self.deadlines.first else { return }
-        if let armed = self.timerAt, armed <= first.at { return }
-        self.timer?.cancel()
-        self.timerAt = first.at
-        let item = DispatchWorkItem { [weak self] in self?.deadlinesDue() }
-        self.timer = item
-        let delay = max(0, first.at - self.now())
-        self.queue.asyncAfter(deadline: .now() + .milliseconds(Int(delay) + 1), execute: item)
-    }
-
-    private func deadlinesDue() {
-        self.timerAt = nil
-        self.timer = nil
-        let now = self.now()
-        while let first = self.deadlines.first, first.at <= now {
-            self.deadlines.removeFirst()
-            guard let task = self.tasks[first.taskID], task.state.isHeld, task.attempts == first.attempt else { continue }
-            var error = JSONObject()
-            error["message"] = .string("no result within \(task.timeoutMilliseconds) ms")
-            self.attemptEnded(first.taskID, outcome: .timedOut, error: error, at: now)
-        }
-        self.armTimer()
-    }
-
-    // MARK: Helpers
-
-    /// Writes the task's current state; failures are logged (the next change writes it again).
-    @discardableResult
-    private func save(_ taskID: String) -> EventLoopFuture<Void> {
-        guard let task = self.tasks[taskID] else { return self.loop.makeSucceededVoidFuture() }
-        self.noteIfFinished(task)
-        let saved = self.store.saveRecord(.task, id: taskID, json: task.storedJSON, on: self.loop)
-        saved.whenFailure { error in
-            self.audit.record(.storeError("save_task", error))
-            self.logger.warning("could not save task", metadata: ["agentd.task_id": "\(taskID)", "agentd.error": "\(error)"])
-        }
-        return saved
-    }
-
-    private func noteIfFinished(_ task: TaskRecord) {
-        guard task.state.isFinal, self.finishedIDs.insert(task.taskID).inserted else { return }
-        self.finished.append((task.updatedAt, task.taskID))
-    }
-
-    /// Forgets finished tasks older than the retention, in memory and in the store. Runs as
-    /// tasks are assigned, so memory follows the task rate times the retention, not the
-    /// number of tasks ever made.
-    private func pruneFinished(now: Int64) {
-        let horizon = now - Int64(self.configuration.taskRetentionMilliseconds)
-        while self.finishedHead < self.finished.count, self.finished[self.finishedHead].at <= horizon {
-            let taskID = self.finished[self.finishedHead].taskID
-            self.finishedHead += 1
-            self.finishedIDs.remove(taskID)
-            self.tasks[taskID] = nil
-            self.store.deleteRecord(.task, id: taskID, on: self.loop).whenFailure { error in
-                self.logger.warning("could not delete a finished task", metadata: ["agentd.task_id": "\(taskID)", "agentd.error": "\(error)"])
+            return EventLoopFuture.whenAllComplete(ended, on: self.loop).map { _ in
+                (due.count >= 100 ? snapshot.now : snapshot.nextDeadline, snapshot.now)
             }
         }
-        if self.finishedHead > 1_024 && self.finishedHead * 2 > self.finished.count {
-            self.finished.removeFirst(self.finishedHead)
-            self.finishedHead = 0
+    }
+
+    /// Sends outbox messages whose sender did not confirm them in time (it may have died
+    /// between the commit and the send); dedup makes a second send harmless.
+    func retryOutbox(olderThan milliseconds: Int64) -> EventLoopFuture<Void> {
+        self.store.staleOutbox(olderThan: milliseconds, on: self.loop).flatMap { messages in
+            let sent = messages.map { self.deliver($0) }
+            return EventLoopFuture.whenAllComplete(sent, on: self.loop).map { _ in () }
         }
     }
 
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(AgentdError) -> T) -> EventLoopFuture<T> {
-        self.queue.future(on: self.loop, body)
+    // MARK: Machinery
+
+    /// Reads, plans with `body`, commits; on a conflict, again from a fresh snapshot. Then
+    /// records the plan's events and sends its messages.
+    private func transact<T: Sendable>(
+        _ query: CoordinationQuery,
+        try attempt: Int = 1,
+        _ body: @escaping @Sendable (inout TaskPlan) throws(AgentdError) -> T
+    ) -> EventLoopFuture<T> {
+        self.store.read(query, on: self.loop).flatMap { snapshot in
+            var plan = TaskPlan(snapshot)
+            let value: T
+            do {
+                value = try body(&plan)
+            } catch {
+                return self.loop.makeFailedFuture(error)
+            }
+            let transaction = plan.finished()
+            guard !transaction.isEmpty else { return self.loop.makeSucceededFuture(value) }
+            let planned = plan
+            return self.store.commit(transaction, on: self.loop).flatMap { outcome in
+                guard case .committed = outcome else {
+                    guard attempt < Self.maximumTries else {
+                        return self.loop.makeFailedFuture(AgentdError.unavailable("coordination: too much contention, try again"))
+                    }
+                    return self.transact(query, try: attempt + 1, body)
+                }
+                self.committed(planned, transaction)
+                return self.loop.makeSucceededFuture(value)
+            }
+        }
+    }
+
+    private func committed(_ plan: TaskPlan, _ transaction: CoordinationTransaction) {
+        for (event, task, agent, error) in plan.events {
+            self.audit.record(.task(event, task, agent: agent, error: error))
+        }
+        if let earliest = plan.tasks.values.compactMap(\.deadline).min() {
+            self.deadlineHook.withLockedValue { $0 }?(earliest)
+        }
+        for message in transaction.messages {
+            self.background("coordination_send", self.deliver(message))
+        }
+    }
+
+    /// Sends one committed message, then takes it out of the outbox.
+    private func deliver(_ message: OutboxMessage) -> EventLoopFuture<Void> {
+        guard let send = self.sender.withLockedValue({ $0 }) else { return self.loop.makeSucceededVoidFuture() }
+        return send(message).flatMap { self.store.removeFromOutbox(message, on: self.loop) }
+    }
+
+    private func background<T>(_ what: String, _ future: EventLoopFuture<T>) {
+        future.whenFailure { error in
+            self.audit.record(.storeError(what, error))
+            self.logger.warning("coordination step failed", metadata: ["agentd.step": "\(what)", "agentd.error": "\(error)"])
+        }
+    }
+}
+
+extension CoordinationStats {
+    /// The `coordination` part of `stats` from the store's counts per state.
+    init(counts: [TaskState: Int]) {
+        self.init()
+        for (state, count) in counts where count > 0 {
+            self.total += count
+            self.byState[state] = count
+            switch state {
+            case .pending: self.pending += count
+            case .assigned, .inProgress: self.inProgress += count
+            case .completed: self.completed += count
+            case .failed: self.failed += count
+            case .timedOut: self.timedOut += count
+            case .cancelled: self.cancelled += count
+            }
+        }
     }
 }

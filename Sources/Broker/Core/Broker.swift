@@ -27,7 +27,8 @@ public final class Broker: Sendable {
     let presence = AgentPresence()
     let registry: AgentRegistry
     let coordinator: Coordinator
-    let sweeper: HeartbeatSweeper
+    /// Liveness writes, the heartbeat sweeper, task deadlines and the outbox (a `Service`).
+    public let timers: CoordinationTimers
     let logger: Logger
     private let ids = MessageIDGenerator()
     let sendRate = RateWindow()
@@ -69,17 +70,13 @@ public final class Broker: Sendable {
             metrics: metrics,
             audit: audit
         )
-        self.registry = AgentRegistry(
-            store: store,
-            presence: self.presence,
-            heartbeatTimeoutMilliseconds: configuration.heartbeatTimeoutMilliseconds,
-            loop: loop,
-            logger: logger,
-            audit: audit
-        )
+        // Both stores keep the coordination state too; a store that did not would be a bug.
+        guard let coordinationStore = store as? any CoordinationStore else {
+            preconditionFailure("the \(store.backendName) store does not keep coordination state")
+        }
+        self.registry = AgentRegistry(store: coordinationStore, presence: self.presence, loop: loop, logger: logger, audit: audit)
         self.coordinator = Coordinator(
-            registry: self.registry,
-            store: store,
+            store: coordinationStore,
             configuration: .init(
                 taskTimeoutMilliseconds: configuration.taskTimeoutMilliseconds,
                 taskMaxRetries: configuration.taskMaxRetries,
@@ -87,40 +84,52 @@ public final class Broker: Sendable {
             ),
             loop: loop,
             logger: logger,
-            now: WallClock.nowMilliseconds,
             audit: audit
         )
-        self.sweeper = HeartbeatSweeper(
+        self.timers = CoordinationTimers(
             registry: self.registry,
+            coordinator: self.coordinator,
             heartbeatTimeoutMilliseconds: configuration.heartbeatTimeoutMilliseconds,
-            now: WallClock.nowMilliseconds,
             logger: logger
         )
-        let sweeper = self.sweeper
-        self.registry.connect(delegate: self.coordinator, wakeSweeper: { sweeper.wake(at: $0) })
-        self.coordinator.connect { [weak self] request, sender in
-            guard let self else { return }
-            self.send(request, from: sender, on: self.engine.loop).whenFailure { error in
-                self.audit.record(.storeError("coordination_send", agent: request.toAgent, error))
-                self.logger.warning(
-                    "could not send a coordination message",
-                    metadata: ["agentd.agent_id": "\(request.toAgent)", "agentd.error": "\(error)"]
-                )
-            }
-        }
+        self.registry.connect(delegate: self.coordinator)
+        let timers = self.timers
+        self.coordinator.connect(
+            send: { [weak self] message in
+                guard let self else { return loop.makeSucceededVoidFuture() }
+                return self.sendCoordination(message)
+            },
+            deadlineAdded: { timers.deadlineAdded($0) }
+        )
     }
 
-    /// Recovers the previous process's in-flight messages, registered agents and tasks.
+    /// Hands back what this daemon's previous run left in flight and starts listening to the
+    /// other daemons.
     public func start() -> EventLoopFuture<Void> {
         self.engine.start()
-            .flatMap { self.registry.load() }
-            .flatMap { _ in self.coordinator.load() }
-            .map { _ in self.sweeper.sweepNow() }
     }
 
-    /// Stops the background work (the sweeper).
-    public func stop() {
-        self.sweeper.stop()
+    /// Sends a message the coordinator committed, under its fixed `message_id` (dedup makes a
+    /// second send of it, from the outbox, harmless).
+    private func sendCoordination(_ message: OutboxMessage) -> EventLoopFuture<Void> {
+        var content = JSONObject()
+        if case .object(let object)? = try? JSONParser.parse(message.content) { content = object }
+        var request = SendRequest(
+            toAgent: message.recipient,
+            messageType: message.type,
+            content: content,
+            priority: message.priority,
+            correlationID: message.correlationID
+        )
+        request.messageID = message.messageID
+        return self.send(request, from: message.sender, on: self.engine.loop).map { _ in () }.flatMapErrorThrowing { error in
+            self.audit.record(.storeError("coordination_send", agent: message.recipient, error))
+            self.logger.warning(
+                "could not send a coordination message",
+                metadata: ["agentd.agent_id": "\(message.recipient)", "agentd.error": "\(error)"]
+            )
+            throw error
+        }
     }
 
     // MARK: Connections
@@ -178,6 +187,8 @@ public final class Broker: Sendable {
         )
         let window = self.configuration.dedupWindowMilliseconds
         let stored: EventLoopFuture<SendOutcome>
+        /// A report's task update, waited for before the answer.
+        let update = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
         if delay == nil, let (take, generation) = self.engine.takeAlongsideSend(to: request.toAgent) {
             // Someone waits for this inbox: read it in the same round trip as the send.
             stored = self.store.send(message, dedupWindowMilliseconds: window, thenTake: take, on: loop)
@@ -188,7 +199,7 @@ public final class Broker: Sendable {
                 }
                 .map { outcome, taken in
                     if outcome == .stored {
-                        self.noteStored(request, from: sender, at: now)
+                        update.withLockedValue { $0 = self.noteStored(request, from: sender, at: now) }
                     }
                     self.engine.takeFinished(take, generation: generation, taken)
                     return outcome
@@ -196,12 +207,15 @@ public final class Broker: Sendable {
         } else {
             stored = self.store.send(message, dedupWindowMilliseconds: window, on: loop).map { outcome in
                 if outcome == .stored {
-                    self.noteStored(request, from: sender, at: now)
+                    update.withLockedValue { $0 = self.noteStored(request, from: sender, at: now) }
                 }
                 return outcome
             }
         }
-        return stored.flatMapThrowing { outcome in
+        let settled = stored.flatMap { outcome in
+            (update.withLockedValue { $0 } ?? loop.makeSucceededVoidFuture()).hop(to: loop).map { outcome }
+        }
+        return settled.flatMapThrowing { outcome in
             self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)
             switch outcome {
             case .stored:
@@ -213,13 +227,14 @@ public final class Broker: Sendable {
         }
     }
 
-    /// A message is stored: count it, wake its inbox, and let the coordinator see task reports.
-    private func noteStored(_ request: SendRequest, from sender: String, at now: Int64) {
+    /// A message is stored: count it, wake its inbox, and let the coordinator see task reports
+    /// (they update the task as they pass, and are still delivered). The future completes once
+    /// a report's task update is done (or failed: the message is stored all the same).
+    private func noteStored(_ request: SendRequest, from sender: String, at now: Int64) -> EventLoopFuture<Void>? {
         self.sendRate.record(nowMilliseconds: now)
         self.metrics.messageSent(priority: request.priority, type: request.messageType)
         self.engine.messageStored(for: request.toAgent)
-        // Task reports update the task as they pass (and are still delivered).
-        self.coordinator.observe(request.messageType, content: request.content, from: sender)
+        return self.coordinator.observe(request.messageType, content: request.content, from: sender)?.recover { _ in }
     }
 
     /// Moves dead letters back into `inbox`.

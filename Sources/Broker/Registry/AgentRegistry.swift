@@ -1,156 +1,134 @@
 import AgentCore
 import AgentdAudit
-import Dispatch
 import Logging
 import NIOCore
 
-/// The registered agents: roles, capabilities, load, status and heartbeats.
+/// The registered agents of the whole system: roles, capabilities, load, status and liveness,
+/// kept in the coordination store (every daemon reads and writes the same records).
 ///
-/// All access to `agents` is guarded by `queue` (a private serial queue); public methods hop
-/// onto it and answer through futures, so no event loop waits. Records are written through to
-/// the store, so the registry survives a restart.
-final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state is confined to `queue`
-    let queue = DispatchQueue(label: "agentd.registry")
+/// Signs of life are not a store write per frame: sessions note frames in `AgentPresence`,
+/// and `LivenessFlusher` writes the agents seen since its last round, in one transaction.
+final class AgentRegistry: Sendable {
     let presence: AgentPresence
-    private let store: any RecordStore
+    let store: any CoordinationStore
     private let loop: any EventLoop
     private let logger: Logger
-    private let heartbeatTimeout: Int64
     private let audit: any AuditSink
-    private var agents: [String: AgentRecord] = [:]
-    private weak var delegate: (any RegistryDelegate)?
-    /// Told the earliest moment an agent could time out, so it never sleeps past it.
-    private var wakeSweeper: (@Sendable (Int64) -> Void)?
+    private let delegate: RegistryDelegateBox
 
-    init(
-        store: any RecordStore,
-        presence: AgentPresence,
-        heartbeatTimeoutMilliseconds: Int,
-        loop: any EventLoop,
-        logger: Logger,
-        audit: any AuditSink = NoAuditSink()
-    ) {
-        self.audit = audit
+    init(store: any CoordinationStore, presence: AgentPresence, loop: any EventLoop, logger: Logger, audit: any AuditSink = NoAuditSink()) {
         self.store = store
         self.presence = presence
-        self.heartbeatTimeout = Int64(heartbeatTimeoutMilliseconds)
         self.loop = loop
         self.logger = logger
+        self.audit = audit
+        self.delegate = RegistryDelegateBox()
     }
 
-    /// Wires the registry to the coordinator and the sweeper (once, before serving).
-    func connect(delegate: any RegistryDelegate, wakeSweeper: @escaping @Sendable (Int64) -> Void) {
-        self.queue.sync {
-            self.delegate = delegate
-            self.wakeSweeper = wakeSweeper
-        }
-    }
-
-    /// Loads the registered agents from the store. Their last heartbeat is as stored, so agents
-    /// that do not come back are marked offline by the sweeper after the heartbeat timeout.
-    func load() -> EventLoopFuture<Int> {
-        self.store.loadRecords(.agent, on: self.loop).map { records in
-            let loaded = records.compactMap(AgentRecord.init(stored:))
-            self.queue.sync {
-                for var record in loaded {
-                    // Nothing is assigned to anyone yet in this process; the coordinator re-adds its tasks.
-                    record.currentTasks = 0
-                    self.agents[record.agentID] = record
-                    self.presence.setRole(record.role, for: record.agentID, now: record.lastHeartbeat)
-                }
-            }
-            return loaded.count
-        }
+    /// Wires the registry to the coordinator (once, before serving).
+    func connect(delegate: any RegistryDelegate) {
+        self.delegate.set(delegate)
     }
 
     // MARK: Ops
 
     func register(_ agentID: String, _ request: RegisterRequest, now: Int64) -> EventLoopFuture<AgentRecord> {
-        self.onQueue { () throws(AgentdError) -> AgentRecord in
-            var record = self.agents[agentID] ?? AgentRecord(
+        self.store.read(CoordinationQuery(agents: true), on: self.loop).flatMap { snapshot in
+            let existing = snapshot.agents[agentID]
+            var record = existing ?? AgentRecord(
                 agentID: agentID,
                 role: request.role,
                 capabilities: [],
                 maxConcurrentTasks: 1,
                 currentTasks: 0,
                 status: .active,
-                lastHeartbeat: now,
-                registeredAt: now,
+                lastHeartbeat: snapshot.now,
+                registeredAt: snapshot.now,
                 metadata: JSONObject()
             )
             record.role = request.role
             record.capabilities = request.capabilities
             record.maxConcurrentTasks = request.maxConcurrentTasks
             record.metadata = request.metadata
-            record.lastHeartbeat = now
+            record.lastHeartbeat = snapshot.now
             if record.status == .offline { record.status = .active }
-            self.agents[agentID] = record
-            self.audit.record(.agentRegistered(record))
-            self.presence.setRole(request.role, for: agentID, now: now)
-            self.changed(record, mayTakeWork: true)
-            return record
+            var transaction = CoordinationTransaction()
+            transaction.writes = [.putAgent(record), .status(agentID, record.status), .seen(agentID)]
+            let registered = record
+            return self.store.commit(transaction, on: self.loop).map { _ in
+                self.audit.record(.agentRegistered(registered))
+                self.presence.setRole(request.role, for: agentID, now: now)
+                self.delegate.mayTakeWork(agentID)
+                return registered
+            }
         }
     }
 
     func heartbeat(_ agentID: String, _ request: HeartbeatRequest, now: Int64) -> EventLoopFuture<Void> {
-        self.onQueue { () throws(AgentdError) in
-            guard var record = self.agents[agentID] else {
-                throw .notFound("agent \(agentID) is not registered; register first")
+        var transaction = CoordinationTransaction()
+        transaction.conditions = [.registered(agentID)]
+        transaction.writes = [.touch(agentID, ageMilliseconds: 0)]
+        if let status = request.status {
+            transaction.writes.append(.status(agentID, status))
+        }
+        if let current = request.currentTasks {
+            transaction.writes.append(.setLoad(agentID, current))
+        }
+        return self.store.commit(transaction, on: self.loop).flatMapThrowing { outcome in
+            guard case .committed(let back) = outcome else {
+                throw AgentdError.notFound("agent \(agentID) is not registered; register first")
             }
-            record.lastHeartbeat = now
-            if record.status == .offline { self.audit.record(.agentOnline(agentID, reason: "heartbeat")) }
-            if let status = request.status {
-                record.status = status
-            } else if record.status == .offline {
-                record.status = .active
-            }
-            if let current = request.currentTasks {
-                record.currentTasks = current
-            }
-            self.agents[agentID] = record
-            self.changed(record, mayTakeWork: true)
+            if !back.isEmpty { self.audit.record(.agentOnline(agentID, reason: "heartbeat")) }
+            self.presence.written(agentID, upTo: now)
+            self.delegate.mayTakeWork(agentID)
         }
     }
 
-    /// A frame came from an agent the sweeper had marked offline.
-    func cameBack(_ agentID: String, now: Int64) {
-        self.queue.async {
-            guard var record = self.agents[agentID], record.status == .offline else { return }
-            self.audit.record(.agentOnline(agentID, reason: "frame"))
-            record.status = .active
-            record.lastHeartbeat = now
-            self.agents[agentID] = record
-            self.changed(record, mayTakeWork: true)
+    /// Writes the signs of life of `agents` (batched by `LivenessFlusher`); offline ones that
+    /// are back become active and may take work again.
+    func touch(_ agents: [(agent: String, lastSeen: Int64)]) -> EventLoopFuture<Void> {
+        guard !agents.isEmpty else { return self.loop.makeSucceededVoidFuture() }
+        var transaction = CoordinationTransaction()
+        let now = WallClock.nowMilliseconds()
+        // Ages, not times: the store puts them on its own clock.
+        transaction.writes = agents.map { .touch($0.agent, ageMilliseconds: now - $0.lastSeen) }
+        return self.store.commit(transaction, on: self.loop).map { outcome in
+            guard case .committed(let back) = outcome else { return }
+            for agent in back {
+                self.audit.record(.agentOnline(agent, reason: "frame"))
+                self.delegate.mayTakeWork(agent)
+            }
         }
     }
 
     func deregister(_ agentID: String) -> EventLoopFuture<Void> {
-        self.onQueue { () throws(AgentdError) in
-            guard self.agents.removeValue(forKey: agentID) != nil else {
-                throw .notFound("agent \(agentID) is not registered")
-            }
+        var transaction = CoordinationTransaction()
+        transaction.conditions = [.registered(agentID)]
+        transaction.writes = [.deleteAgent(agentID)]
+        return self.store.commit(transaction, on: self.loop).flatMapThrowing { outcome in
+            guard case .committed = outcome else { throw AgentdError.notFound("agent \(agentID) is not registered") }
             self.audit.record(.agentDeregistered(agentID))
             self.presence.setRole(nil, for: agentID, now: 0)
-            self.store.deleteRecord(.agent, id: agentID, on: self.loop).whenFailure { error in
-                self.logger.warning("could not delete agent record", metadata: ["agentd.agent_id": "\(agentID)", "agentd.error": "\(error)"])
-            }
-            let delegate = self.delegate
-            DispatchQueue.global().async { delegate?.agentsLeft([agentID], reason: "deregistered") }
+            self.delegate.left([agentID], reason: "deregistered")
+        }
+    }
+
+    /// The role `agentID` registered as, from the store (a connection on another daemon may
+    /// have registered it); noted in `presence` for the session's role checks.
+    func lookUpRole(_ agentID: String) -> EventLoopFuture<AgentRole?> {
+        self.store.read(CoordinationQuery(agents: true), on: self.loop).map { snapshot in
+            let role = snapshot.agents[agentID]?.role
+            if let role { self.presence.setRole(role, for: agentID, now: snapshot.now) }
+            return role
         }
     }
 
     /// Agents matching the filter, best first.
     func list(_ request: AgentsRequest) -> EventLoopFuture<[AgentRecord]> {
-        self.onQueue { () throws(AgentdError) -> [AgentRecord] in
-            var matching: [AgentRecord] = []
-            for var record in self.agents.values {
-                guard record.holds(request.capabilities) else { continue }
-                if let role = request.role, record.role != role { continue }
-                if request.availableOnly && !record.isAvailable { continue }
-                if let seen = self.presence.lastSeen(record.agentID), seen > record.lastHeartbeat {
-                    record.lastHeartbeat = seen
-                }
-                matching.append(record)
+        self.agents().map { agents in
+            var matching = agents.filter { record in
+                record.holds(request.capabilities) && (request.role == nil || record.role == request.role)
+                    && (!request.availableOnly || record.isAvailable)
             }
             matching.sort(by: AgentSelection.isBetter)
             return Array(matching.prefix(request.limit))
@@ -159,8 +137,8 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
 
     /// Registered agents that are not offline and match, for `broadcast`.
     func recipients(role: AgentRole?, capabilities: [String], excluding sender: String) -> EventLoopFuture<[String]> {
-        self.onQueue { () throws(AgentdError) -> [String] in
-            self.agents.values.filter { record in
+        self.agents().map { agents in
+            agents.filter { record in
                 record.agentID != sender && record.status != .offline && record.holds(capabilities)
                     && (role == nil || record.role == role)
             }.map(\.agentID).sorted()
@@ -168,116 +146,71 @@ final class AgentRegistry: @unchecked Sendable {  // @unchecked: mutable state i
     }
 
     func stats() -> EventLoopFuture<RegistryStats> {
-        self.onQueue { () throws(AgentdError) -> RegistryStats in
-            var stats = RegistryStats()
-            var loadSum = 0.0
-            for record in self.agents.values {
-                stats.totalAgents += 1
-                stats.byStatus[record.status, default: 0] += 1
-                if record.status == .offline {
-                    stats.offlineAgents += 1
-                } else {
-                    stats.activeAgents += 1
-                    loadSum += record.load
+        self.agents().map { RegistryStats($0) }
+    }
+
+    /// Every registered agent, with this daemon's own latest frames on top of the store's
+    /// (written in batches): a frame seen here and not yet written already counts, and brings
+    /// an offline agent back, as its write will.
+    private func agents() -> EventLoopFuture<[AgentRecord]> {
+        self.store.read(CoordinationQuery(agents: true), on: self.loop).map { snapshot in
+            snapshot.agents.values.map { stored in
+                var record = stored
+                if let seen = self.presence.lastSeen(record.agentID), seen > record.lastHeartbeat {
+                    record.lastHeartbeat = seen
+                    if record.status == .offline { record.status = .active }
                 }
+                return record
             }
-            stats.averageLoad = stats.activeAgents > 0 ? loadSum / Double(stats.activeAgents) : 0
-            return stats
-        }
-    }
-
-    // MARK: For the coordinator (called on its queue; synchronous, short)
-
-    /// Picks the best agent for a task and counts the task against it.
-    func reserve(for required: [String], avoiding: Set<String>) -> String? {
-        self.queue.sync {
-            guard var best = AgentSelection.best(for: required, among: self.agents.values, avoiding: avoiding) else {
-                return nil
-            }
-            best.currentTasks += 1
-            self.agents[best.agentID] = best
-            self.changed(best, mayTakeWork: false)
-            return best.agentID
-        }
-    }
-
-    /// Counts a task recovered at start against its assignee.
-    func hold(_ agentID: String) {
-        self.queue.sync {
-            self.agents[agentID]?.currentTasks += 1
-        }
-    }
-
-    /// A task of `agentID` ended: one slot is free again.
-    func release(_ agentID: String) {
-        self.queue.sync {
-            guard var record = self.agents[agentID] else { return }
-            record.currentTasks = max(0, record.currentTasks - 1)
-            self.agents[agentID] = record
-            self.changed(record, mayTakeWork: false)
         }
     }
 
     // MARK: For the sweeper
 
-    /// Registered agents now.
-    var count: Int {
-        self.queue.sync { self.agents.count }
-    }
-
-    /// Marks agents silent for longer than the heartbeat timeout offline; returns them and the
-    /// earliest moment another agent could time out. One pass over the agents: O(n).
-    func sweep(now: Int64) -> (offline: [String], nextDeadline: Int64?) {
-        self.queue.sync {
-            var offline: [String] = []
-            var next: Int64?
-            for (id, var record) in self.agents where record.status != .offline {
-                let seen = max(record.lastHeartbeat, self.presence.lastSeen(id) ?? 0)
-                let deadline = seen + self.heartbeatTimeout
-                if deadline <= now {
-                    record.status = .offline
-                    record.lastHeartbeat = seen
-                    self.agents[id] = record
-                    self.presence.setOffline(true, for: id)
-                    self.persist(record)
-                    self.audit.record(.agentOffline(id, lastSeen: seen))
-                    offline.append(id)
-                } else {
-                    next = min(next ?? deadline, deadline)
+    /// Marks agents silent for longer than `timeout` offline, each exactly once system-wide
+    /// (the commit's condition: still alive with the last-seen time read); returns them and
+    /// when the next agent could time out (store clock), with the store's now.
+    func sweep(timeout: Int64) -> EventLoopFuture<(offline: [String], next: Int64?, now: Int64)> {
+        self.store.read(CoordinationQuery(silentFor: timeout), on: self.loop).flatMap { snapshot in
+            let marks = snapshot.silent.map { agent, seen in
+                var transaction = CoordinationTransaction()
+                transaction.conditions = [.silentSince(agent, seen)]
+                transaction.writes = [.status(agent, .offline)]
+                return self.store.commit(transaction, on: self.loop).map { outcome -> (String, String)? in
+                    if case .committed = outcome { return (agent, seen) }
+                    return nil
                 }
             }
-            if !offline.isEmpty {
-                let delegate = self.delegate
-                let gone = offline
-                DispatchQueue.global().async { delegate?.agentsLeft(gone, reason: "offline") }
+            return EventLoopFuture.whenAllSucceed(marks, on: self.loop).map { results in
+                let offline = results.compactMap { $0 }
+                for (agent, seen) in offline {
+                    self.audit.record(.agentOffline(agent, lastSeen: Int64(Double(seen) ?? 0)))
+                }
+                let gone = offline.map(\.0)
+                if !gone.isEmpty { self.delegate.left(gone, reason: "offline") }
+                // More silent ones than one read returns: come back at once.
+                let next = snapshot.silent.count >= 100 ? snapshot.now : snapshot.oldestSeen.map { $0 + timeout }
+                return (gone, next, snapshot.now)
             }
-            return (offline, next)
         }
     }
+}
 
-    // MARK: Helpers
-
-    /// Runs `body` on the queue and answers through a future on the registry's loop.
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(AgentdError) -> T) -> EventLoopFuture<T> {
-        self.queue.future(on: self.loop, body)
-    }
-
-    private func changed(_ record: AgentRecord, mayTakeWork: Bool) {
-        dispatchPrecondition(condition: .onQueue(self.queue))
-        self.persist(record)
-        self.wakeSweeper?(record.lastHeartbeat + self.heartbeatTimeout)
-        if mayTakeWork && record.isAvailable {
-            let delegate = self.delegate
-            let id = record.agentID
-            DispatchQueue.global().async { delegate?.agentMayTakeWork(id) }
+extension RegistryStats {
+    /// The `registry` part of `stats` over `agents`.
+    init(_ agents: some Sequence<AgentRecord>) {
+        self.init()
+        var loadSum = 0.0
+        for record in agents {
+            self.totalAgents += 1
+            self.byStatus[record.status, default: 0] += 1
+            if record.status == .offline {
+                self.offlineAgents += 1
+            } else {
+                self.activeAgents += 1
+                loadSum += record.load
+            }
         }
-    }
-
-    private func persist(_ record: AgentRecord) {
-        dispatchPrecondition(condition: .onQueue(self.queue))
-        self.store.saveRecord(.agent, id: record.agentID, json: record.storedJSON, on: self.loop).whenFailure { error in
-            self.audit.record(.storeError("save_agent", agent: record.agentID, error))
-            self.logger.warning("could not save agent record", metadata: ["agentd.agent_id": "\(record.agentID)", "agentd.error": "\(error)"])
-        }
+        self.averageLoad = self.activeAgents > 0 ? loadSum / Double(self.activeAgents) : 0
     }
 }

@@ -84,9 +84,7 @@ final class Session {
         }
         // Every frame of the agent counts as a sign of life.
         let now = WallClock.nowMilliseconds()
-        if self.broker.presence.touch(link.agentID, now: now) {
-            self.broker.registry.cameBack(link.agentID, now: now)
-        }
+        self.broker.presence.touch(link.agentID, now: now)
         let role = self.role(of: link)
         if role == .monitor && !op.allowedForMonitor {
             throw .forbidden("\(op.rawValue): a monitor may only read")
@@ -196,12 +194,16 @@ final class Session {
         self.link = link
         self.broker.engine.attach(link)
         self.broker.presence.connected(hello.agentID, now: WallClock.nowMilliseconds())
-        return .now(Reply.success(id: request.id) { w in
+        // The role it registered as, maybe through another daemon: known before the reply, so
+        // the next request's role check sees it. A store that does not answer leaves it unknown
+        // (as before `register`) rather than failing the hello.
+        let role = self.broker.registry.lookUpRole(hello.agentID).recover { _ in nil }
+        return self.later(request.id, role) { _, w in
             w.writeRaw(",\"server\":\"agentd\",\"version\":")
             w.writeString(Broker.version)
             w.writeRaw(",\"protocol\":1,\"agent_id\":")
             w.writeString(hello.agentID)
-        })
+        }
     }
 
     private func send(_ request: RequestEnvelope, link: SessionLink) throws(AgentdError) -> SessionResult {

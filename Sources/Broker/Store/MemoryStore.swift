@@ -11,11 +11,13 @@ public final class MemoryStore: MessageStore {
     public let daemonID = "memory"
 
     private let state: NIOLockedValueBox<MemoryStoreState>
-    let records = MemoryRecords()
+    private let coordination = NIOLockedValueBox(MemoryCoordination())
+    private let clock: @Sendable () -> Int64
 
     /// Creates an empty store; `clock` gives epoch milliseconds (injected by tests).
     public init(clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds) {
         self.state = NIOLockedValueBox(MemoryStoreState(clock: clock))
+        self.clock = clock
     }
 
     public func send(
@@ -128,5 +130,31 @@ public final class MemoryStore: MessageStore {
         _ body: (inout MemoryStoreState) -> T
     ) -> EventLoopFuture<T> {
         loop.makeSucceededFuture(self.state.withLockedValue(body))
+    }
+}
+
+extension MemoryStore: CoordinationStore {
+    func read(_ query: CoordinationQuery, on loop: any EventLoop) -> EventLoopFuture<CoordinationSnapshot> {
+        let now = self.clock()
+        return loop.makeSucceededFuture(self.coordination.withLockedValue { $0.read(query, now: now) })
+    }
+
+    func commit(_ transaction: CoordinationTransaction, on loop: any EventLoop) -> EventLoopFuture<CommitOutcome> {
+        let now = self.clock()
+        return loop.makeSucceededFuture(self.coordination.withLockedValue { $0.commit(transaction, now: now) })
+    }
+
+    func staleOutbox(olderThan: Int64, on loop: any EventLoop) -> EventLoopFuture<[OutboxMessage]> {
+        let now = self.clock()
+        return loop.makeSucceededFuture(self.coordination.withLockedValue { state in
+            Array(state.outbox.filter { $0.at <= now - olderThan }.prefix(100))
+        })
+    }
+
+    func removeFromOutbox(_ message: OutboxMessage, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        self.coordination.withLockedValue { state in
+            if let index = state.outbox.firstIndex(of: message) { state.outbox.remove(at: index) }
+        }
+        return loop.makeSucceededVoidFuture()
     }
 }

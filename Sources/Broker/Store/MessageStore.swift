@@ -15,7 +15,7 @@ import NIOCore
 /// uses its channel's loop). Calls naming different loops are independent. Futures may
 /// complete on any thread.
 /// Failures are `AgentdError` with code `unavailable` when the store could not be reached.
-public protocol MessageStore: RecordStore, DaemonDirectory {
+public protocol MessageStore: DaemonDirectory {
     /// `"redis"` or `"memory"`, as reported by `health` and `stats`.
     var backendName: String { get }
 

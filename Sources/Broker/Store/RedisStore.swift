@@ -11,7 +11,7 @@ import RedisStreams
 /// server-chosen id, no TTL and no delay is not: its `XADD` is the only step that matters, the
 /// rest are counters and the wake-up. Wake-ups of other daemons go through pub/sub
 /// (`RedisSubscriber`): one channel per inbox, subscribed while this daemon serves the agent.
-public final class RedisStore: MessageStore, RecordStore {
+public final class RedisStore: MessageStore {
     /// `"redis"`.
     public let backendName = "redis"
     /// This daemon's consumer name.

@@ -1,0 +1,266 @@
+import AgentCore
+
+/// One coordination transition, computed from a snapshot: the tasks it changes, the agents'
+/// loads as it goes (so several assignments in one plan do not overbook an agent), and the
+/// transaction that commits it. A value; no store, no clock but the snapshot's.
+struct TaskPlan {
+    private(set) var snapshot: CoordinationSnapshot
+    private(set) var transaction = CoordinationTransaction()
+    /// Tasks changed, with the state they had in the snapshot (nil: new).
+    private var touched: [String: TaskState?] = [:]
+    private(set) var tasks: [String: TaskRecord] = [:]
+    /// Audit events to record once committed: (event, task, agent, error).
+    private(set) var events: [(String, TaskRecord, String?, JSONObject?)] = []
+    /// Whether a slot was freed (pending tasks may be assignable now).
+    private(set) var freedSlot = false
+    /// Tasks given to and taken from each agent by this plan: its slot condition is the net.
+    private var given: [String: Int] = [:]
+    private var taken: [String: Int] = [:]
+
+    init(_ snapshot: CoordinationSnapshot) {
+        self.snapshot = snapshot
+        for (id, task) in snapshot.tasks { self.tasks[id] = task.record }
+    }
+
+    var now: Int64 { self.snapshot.now }
+
+    /// Adds a task the plan creates.
+    mutating func create(_ task: TaskRecord) {
+        self.touched[task.taskID] = .some(nil)
+        self.tasks[task.taskID] = task
+        self.events.append(("created", task, task.supervisor, nil))
+    }
+
+    /// The final transaction: task versions checked, tasks written, state counts moved.
+    func finished() -> CoordinationTransaction {
+        var transaction = self.transaction
+        var conditions: [CoordinationTransaction.Condition] = []
+        var writes: [CoordinationTransaction.Write] = []
+        for (id, was) in self.touched.sorted(by: { $0.key < $1.key }) {
+            guard let task = self.tasks[id] else { continue }
+            conditions.append(.taskVersion(id, self.snapshot.tasks[id]?.version ?? 0))
+            writes.append(.putTask(task))
+            if let old = was {
+                if old != task.state {
+                    writes.append(.count(old, -1))
+                    writes.append(.count(task.state, 1))
+                }
+            } else {
+                writes.append(.count(task.state, 1))
+            }
+            if task.state.isFinal, was.map({ !$0.isFinal }) ?? true {
+                writes.append(.finished(id, self.now))
+            }
+        }
+        for (agent, count) in self.given.sorted(by: { $0.key < $1.key }) {
+            conditions.append(.freeSlots(agent, max(0, count - (self.taken[agent] ?? 0))))
+        }
+        transaction.conditions = conditions + transaction.conditions
+        transaction.writes = writes + transaction.writes
+        return transaction
+    }
+
+    /// Forgets a finished task (retention).
+    mutating func forget(_ taskID: String) {
+        guard let task = self.snapshot.tasks[taskID] else { return }
+        self.transaction.conditions.append(.taskVersion(taskID, task.version))
+        self.transaction.writes += [.deleteTask(taskID), .finished(taskID, nil), .count(task.record.state, -1)]
+        self.tasks[taskID] = nil
+    }
+
+    private mutating func mark(_ taskID: String) {
+        if self.touched[taskID] == nil {
+            self.touched[taskID] = .some(self.snapshot.tasks[taskID]?.record.state)
+        }
+    }
+
+    // MARK: The task's life
+
+    /// Assigns the task to the best available agent (preferring one that has not had it), or
+    /// queues it pending. Returns whether it was assigned.
+    @discardableResult
+    mutating func assignOrQueue(_ taskID: String) -> Bool {
+        guard var task = self.tasks[taskID] else { return false }
+        self.mark(taskID)
+        guard let agent = AgentSelection.best(
+            for: task.requiredCapabilities,
+            among: self.snapshot.agents.values,
+            avoiding: Set(task.previousAssignees)
+        ) else {
+            task.state = .pending
+            self.tasks[taskID] = task
+            self.transaction.writes.append(.pending(taskID, score: Self.pendingScore(task)))
+            return false
+        }
+        let id = agent.agentID
+        self.snapshot.agents[id]?.currentTasks += 1
+        task.attempts += 1
+        task.state = .assigned
+        task.assignedTo = id
+        task.deadline = self.now + Int64(task.timeoutMilliseconds)
+        task.record("assigned", agent: id, at: self.now)
+        self.tasks[taskID] = task
+        self.events.append(("assigned", task, id, nil))
+        self.given[id, default: 0] += 1
+        self.transaction.writes += [
+            .addLoad(id, 1), .held(agent: id, task: taskID, true), .deadline(taskID, task.deadline), .pending(taskID, score: nil),
+        ]
+        self.send(
+            OutboxMessage(
+                sender: task.supervisor,
+                recipient: id,
+                messageID: "\(taskID):request:\(task.attempts)",
+                type: .taskRequest,
+                priority: task.priority,
+                correlationID: taskID,
+                content: JSONValue.object(task.requestContent).jsonBytes,
+                at: self.now
+            )
+        )
+        return true
+    }
+
+    /// Offers the pending tasks of the snapshot, in order, to the agents available now.
+    mutating func assignPending() {
+        for id in self.snapshot.pending where self.tasks[id]?.state == .pending {
+            self.assignOrQueueIfAssignable(id)
+        }
+    }
+
+    private mutating func assignOrQueueIfAssignable(_ taskID: String) {
+        guard let task = self.tasks[taskID],
+            AgentSelection.best(for: task.requiredCapabilities, among: self.snapshot.agents.values, avoiding: Set(task.previousAssignees)) != nil
+        else { return }
+        self.assignOrQueue(taskID)
+    }
+
+    /// A report passed: `status` from the current assignee.
+    mutating func report(_ taskID: String, status: String, content: JSONObject, from sender: String) {
+        guard var task = self.tasks[taskID], task.state.isHeld, task.assignedTo == sender else { return }
+        switch status {
+        case "in_progress":
+            guard task.state != .inProgress else { return }
+            self.mark(taskID)
+            task.state = .inProgress
+            task.record("in_progress", agent: sender, at: self.now)
+            self.tasks[taskID] = task
+            self.events.append(("started", task, sender, nil))
+        case "completed":
+            self.mark(taskID)
+            task.state = .completed
+            task.result = content["result"] ?? .null
+            task.deadline = nil
+            task.record("completed", agent: sender, at: self.now)
+            self.tasks[taskID] = task
+            self.events.append(("completed", task, sender, nil))
+            self.release(sender, taskID)
+        case "failed":
+            var error = content["error"]?.objectValue ?? JSONObject()
+            if error.isEmpty {
+                error["message"] = content["error"] ?? .string("reported failed by \(sender)")
+            }
+            self.attemptEnded(taskID, outcome: .failed, error: error)
+        default:
+            return
+        }
+    }
+
+    enum Outcome {
+        case failed, timedOut, orphaned
+    }
+
+    /// The current attempt ended without success: retry (preferring another agent) while
+    /// `attempts ≤ max_retries`, else the task ends and its supervisor is told.
+    mutating func attemptEnded(_ taskID: String, outcome: Outcome, error: JSONObject) {
+        guard var task = self.tasks[taskID], task.state.isHeld, let assignee = task.assignedTo else { return }
+        self.mark(taskID)
+        self.release(assignee, taskID)
+        let event: String
+        switch outcome {
+        case .failed: event = "failed"
+        case .timedOut: event = "timed_out"
+        case .orphaned: event = "orphaned"
+        }
+        task.record(event, agent: assignee, at: self.now)
+        task.previousAssignees.append(assignee)
+        task.assignedTo = nil
+        task.deadline = nil
+        task.error = error
+        if task.attempts <= task.maxRetries {
+            task.state = .pending
+            self.tasks[taskID] = task
+            self.events.append((outcome == .orphaned ? "reassigned" : "retried", task, assignee, error))
+            self.assignOrQueue(taskID)
+        } else {
+            task.state = outcome == .timedOut ? .timedOut : .failed
+            task.record(task.state.rawValue, agent: nil, at: self.now)
+            self.tasks[taskID] = task
+            self.events.append((task.state.rawValue, task, assignee, error))
+            var content = JSONObject()
+            content["task_id"] = .string(taskID)
+            content["state"] = .string(task.state.rawValue)
+            content["error"] = .object(error)
+            self.send(
+                OutboxMessage(
+                    sender: AgentID.server,
+                    recipient: task.supervisor,
+                    messageID: "\(taskID):final",
+                    type: .errorReport,
+                    priority: .high,
+                    correlationID: nil,
+                    content: JSONValue.object(content).jsonBytes,
+                    at: self.now
+                )
+            )
+        }
+    }
+
+    /// Cancels a task that has not ended; the assignee is told.
+    mutating func cancel(_ taskID: String, by agent: String) {
+        guard var task = self.tasks[taskID], !task.state.isFinal else { return }
+        self.mark(taskID)
+        if task.state.isHeld, let assignee = task.assignedTo {
+            self.release(assignee, taskID)
+            var content = JSONObject()
+            content["action"] = .string("cancel")
+            content["task_id"] = .string(taskID)
+            self.send(
+                OutboxMessage(
+                    sender: agent,
+                    recipient: assignee,
+                    messageID: "\(taskID):cancel",
+                    type: .coordination,
+                    priority: .high,
+                    correlationID: nil,
+                    content: JSONValue.object(content).jsonBytes,
+                    at: self.now
+                )
+            )
+        }
+        self.transaction.writes.append(.pending(taskID, score: nil))
+        task.state = .cancelled
+        task.deadline = nil
+        task.record("cancelled", agent: agent, at: self.now)
+        self.tasks[taskID] = task
+        self.events.append(("cancelled", task, agent, nil))
+    }
+
+    private mutating func release(_ agent: String, _ taskID: String) {
+        self.taken[agent, default: 0] += 1
+        if let current = self.snapshot.agents[agent]?.currentTasks {
+            self.snapshot.agents[agent]?.currentTasks = max(0, current - 1)
+        }
+        self.transaction.writes += [.addLoad(agent, -1), .held(agent: agent, task: taskID, false), .deadline(taskID, nil)]
+        self.freedSlot = true
+    }
+
+    private mutating func send(_ message: OutboxMessage) {
+        self.transaction.writes.append(.outbox(message))
+        self.transaction.messages.append(message)
+    }
+
+    /// Priority rank first, then creation: the order pending tasks are offered in.
+    static func pendingScore(_ task: TaskRecord) -> Double {
+        Double(task.priority.deliveryRank) * 1e13 + Double(task.createdAt)
+    }
+}
