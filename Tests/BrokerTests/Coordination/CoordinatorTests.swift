@@ -7,11 +7,13 @@ import Testing
 
 @testable import Broker
 
-/// A broker over the memory store on a real event loop (the registry and coordinator answer
-/// from their own Dispatch queues), driven through the same calls the sessions make.
-private struct Fixture {
+/// A broker over the memory store on a real event loop, driven through the same calls the
+/// sessions make (the coordination timers ticked by hand where a test needs them).
+private final class Fixture {
     let broker: Broker
     let loop = MultiThreadedEventLoopGroup.singleton.next()
+    /// Runs the coordination timers' jobs (deadlines, sweeps) as the service would.
+    private var ticking: Task<Void, Never>?
 
     init(heartbeatTimeout: Int = 60_000, taskRetention: Int = 86_400_000) throws {
         var configuration = AgentdConfiguration()
@@ -25,6 +27,17 @@ private struct Fixture {
             logger: .init(label: "agentd.test")
         )
         try self.broker.start().wait()
+        let timers = self.broker.timers
+        self.ticking = Task.detached {
+            while !Task.isCancelled {
+                await timers.tick()
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    deinit {
+        self.ticking?.cancel()
     }
 
     func register(_ agent: String, _ role: AgentRole, _ caps: [String], max: Int = 1) throws {
@@ -52,7 +65,7 @@ private struct Fixture {
         var content = JSONObject()
         content["task_id"] = .string(taskID)
         content["status"] = .string(status)
-        self.broker.coordinator.observe(.taskResponse, content: content, from: agent)
+        _ = try? self.broker.coordinator.observe(.taskResponse, content: content, from: agent)?.wait()
     }
 
     /// Waits (bounded) until `condition` holds for the task.
@@ -109,7 +122,7 @@ private struct Fixture {
         #expect(ended.attempts == 2)
     }
 
-    @Test func aSilentWorkerLosesItsTaskToAnother() throws {
+    @Test func aSilentWorkerLosesItsTaskToAnother() async throws {
         // 400 ms: w2's touches (every 10 ms) must keep it alive even when the parallel test run
         // starves this thread for a while; w1 still goes offline within a second.
         let f = try Fixture(heartbeatTimeout: 400)
@@ -120,8 +133,8 @@ private struct Fixture {
         // w2 keeps living; w1 falls silent and is swept offline.
         var moved = try f.task(task.taskID)
         for _ in 0..<500 where moved.assignedTo != "w2" {
-            _ = f.broker.presence.touch("w2", now: WallClock.nowMilliseconds())
-            Thread.sleep(forTimeInterval: 0.01)
+            f.broker.presence.touch("w2", now: WallClock.nowMilliseconds())
+            try await Task.sleep(for: .milliseconds(10))
             moved = try f.task(task.taskID)
         }
         #expect(moved.assignedTo == "w2")
