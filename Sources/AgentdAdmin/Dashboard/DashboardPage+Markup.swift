@@ -7,6 +7,7 @@ extension DashboardPage {
             <span id="health" class="pill pill-unknown">health …</span>
             <span id="backend" class="muted"></span>
             <span id="uptime" class="muted"></span>
+            <span id="daemons" class="muted"></span>
             <span id="connections" class="muted"></span>
           </div>
           <form id="token-form" class="token" autocomplete="off">

@@ -59,6 +59,9 @@ extension DashboardPage {
           const q = stats.queues, r = stats.registry, c = stats.coordination, s = stats.server;
           $("version").textContent = "v" + s.version;
           $("backend").textContent = s.backend + " store";
+          const others = (s.live_daemons || []).filter((d) => d !== s.daemon_id);
+          $("daemons").textContent = "daemon " + s.daemon_id + " answering; " + fmt(s.daemons) + " live"
+            + (others.length ? " (also " + others.join(", ") + ")" : "");
           $("uptime").textContent = "up " + duration(s.uptime_s);
           $("connections").textContent = fmt(s.connections) + " connections";
           $("sent-total").textContent = fmt(q.sent_total);

@@ -41,7 +41,7 @@ public final class DaemonMembership: Service, Sendable {
         let deadline = ContinuousClock.now + .milliseconds(self.lease + 200)
         while true {
             if try await self.store.join(leaseMilliseconds: self.lease, on: self.loop).get() {
-                let live = try await self.store.liveDaemons(on: self.loop).get()
+                let live = try await self.store.liveDaemons(on: self.loop).get().count
                 self.live.withLockedValue { $0 = live }
                 self.logger.info(
                     "joined the system",

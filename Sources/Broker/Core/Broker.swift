@@ -299,7 +299,8 @@ public final class Broker: Sendable {
                     "backend": .string(backend),
                     "auth_failures_total": .number(JSONNumber(authFailures)),
                     "daemon_id": .string(self.store.daemonID),
-                    "daemons": .number(JSONNumber(daemons)),
+                    "daemons": .number(JSONNumber(daemons.count)),
+                    "live_daemons": .array(daemons.map { .string($0) }),
                 ]),
             ] + self.auditStatsPart
             return { @Sendable w in

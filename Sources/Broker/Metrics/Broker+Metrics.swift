@@ -26,6 +26,7 @@ extension Broker {
                 gauge.record(stats.byState[state] ?? 0)
             }
         }
-        return EventLoopFuture.whenAllComplete([counters, registry, tasks], on: loop).map { _ in }
+        let daemons = self.store.liveDaemons(on: loop).map { metrics.daemons.record($0.count) }
+        return EventLoopFuture.whenAllComplete([counters, registry, tasks, daemons], on: loop).map { _ in }
     }
 }

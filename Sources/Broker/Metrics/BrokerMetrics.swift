@@ -27,6 +27,8 @@ public final class BrokerMetrics: Sendable {
     let inFlight: Gauge
     let pending: Gauge
     let deadLetters: Gauge
+    /// Live daemons in the system (`agentd_daemons`).
+    let daemons: Gauge
     let agents: [AgentStatus: Gauge]
     let tasks: [TaskState: Gauge]
 
@@ -61,6 +63,7 @@ public final class BrokerMetrics: Sendable {
         self.inFlight = Gauge(label: "agentd_messages_in_flight", dimensions: [], factory: factory)
         self.pending = Gauge(label: "agentd_messages_pending", dimensions: [], factory: factory)
         self.deadLetters = Gauge(label: "agentd_dead_letters", dimensions: [], factory: factory)
+        self.daemons = Gauge(label: "agentd_daemons", dimensions: [], factory: factory)
         self.agents = Dictionary(uniqueKeysWithValues: AgentStatus.allCases.map { status in
             (status, Gauge(label: "agentd_agents", dimensions: [("status", status.rawValue)], factory: factory))
         })

@@ -14,82 +14,86 @@ extension Op {
 }
 
 extension Session {
-    /// The registry and coordination ops; nil for any other op.
-    func handleRegistry(
-        _ op: Op,
-        _ request: RequestEnvelope,
-        link: SessionLink,
-        role: AgentRole?,
-        now: Int64
-    ) throws(AgentdError) -> SessionResult? {
-        let id = request.id
-        let agent = link.agentID
-        switch op {
-        case .register:
-            let register = try RegisterRequest(request.body)
-            try self.checkAllowed(register.role, agent: agent)
-            return self.later(id, self.broker.registry.register(agent, register, now: now)) { record, w in
-                w.writeRaw(",\"agent\":")
+    // The registry and coordination ops, one method each (the table is `Session.handle`).
+
+    func register(_ request: RequestEnvelope, agent: String, now: Int64) throws(AgentdError) -> SessionResult {
+        let register = try RegisterRequest(request.body)
+        try self.checkAllowed(register.role, agent: agent)
+        return self.later(request.id, self.broker.registry.register(agent, register, now: now)) { record, w in
+            w.writeRaw(",\"agent\":")
+            record.write(to: &w)
+        }
+    }
+
+    func heartbeat(_ request: RequestEnvelope, agent: String, now: Int64) throws(AgentdError) -> SessionResult {
+        let heartbeat = try HeartbeatRequest(request.body)
+        return self.later(request.id, self.broker.registry.heartbeat(agent, heartbeat, now: now)) { _, _ in }
+    }
+
+    func agents(_ request: RequestEnvelope) throws(AgentdError) -> SessionResult {
+        let query = try AgentsRequest(request.body)
+        return self.later(request.id, self.broker.registry.list(query)) { records, w in
+            w.writeRaw(",\"agents\":[")
+            for (index, record) in records.enumerated() {
+                if index > 0 { w.writeRaw(",") }
                 record.write(to: &w)
             }
-        case .heartbeat:
-            let heartbeat = try HeartbeatRequest(request.body)
-            return self.later(id, self.broker.registry.heartbeat(agent, heartbeat, now: now)) { _, _ in }
-        case .agents:
-            let query = try AgentsRequest(request.body)
-            return self.later(id, self.broker.registry.list(query)) { records, w in
-                w.writeRaw(",\"agents\":[")
-                for (index, record) in records.enumerated() {
-                    if index > 0 { w.writeRaw(",") }
-                    record.write(to: &w)
-                }
-                w.writeRaw("]")
-            }
-        case .deregister:
-            return self.later(id, self.broker.registry.deregister(agent)) { _, _ in }
-        case .assignTask:
-            try Self.requireCoordinating(role, op)
-            let assign = try AssignTaskRequest(request.body)
-            return self.later(id, self.broker.coordinator.assign(assign, supervisor: agent)) { task, w in
-                w.writeRaw(",\"task_id\":")
-                w.writeString(task.taskID)
-                w.writeRaw(",\"state\":")
-                w.writeString(task.state.rawValue)
-                w.writeRaw(",\"assigned_to\":")
-                if let assignee = task.assignedTo { w.writeString(assignee) } else { w.writeNull() }
-            }
-        case .cancelTask:
-            try Self.requireCoordinating(role, op)
-            let cancel = try TaskIDRequest(request.body)
-            return self.later(id, self.broker.coordinator.cancel(cancel.taskID, by: agent, role: role)) { task, w in
-                w.writeRaw(",\"task\":")
+            w.writeRaw("]")
+        }
+    }
+
+    func deregister(_ request: RequestEnvelope, agent: String) -> SessionResult {
+        self.later(request.id, self.broker.registry.deregister(agent)) { _, _ in }
+    }
+
+    func assignTask(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
+        try Self.requireCoordinating(role, .assignTask)
+        let assign = try AssignTaskRequest(request.body)
+        return self.later(request.id, self.broker.coordinator.assign(assign, supervisor: agent)) { task, w in
+            w.writeRaw(",\"task_id\":")
+            w.writeString(task.taskID)
+            w.writeRaw(",\"state\":")
+            w.writeString(task.state.rawValue)
+            w.writeRaw(",\"assigned_to\":")
+            if let assignee = task.assignedTo { w.writeString(assignee) } else { w.writeNull() }
+        }
+    }
+
+    func cancelTask(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
+        try Self.requireCoordinating(role, .cancelTask)
+        let cancel = try TaskIDRequest(request.body)
+        return self.later(request.id, self.broker.coordinator.cancel(cancel.taskID, by: agent, role: role)) { task, w in
+            w.writeRaw(",\"task\":")
+            task.write(to: &w)
+        }
+    }
+
+    func task(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
+        let query = try TaskIDRequest(request.body)
+        return self.later(request.id, self.broker.coordinator.task(query.taskID, viewer: agent, role: role)) { task, w in
+            w.writeRaw(",\"task\":")
+            task.write(to: &w)
+        }
+    }
+
+    func tasks(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
+        let query = try TasksRequest(request.body)
+        return self.later(request.id, self.broker.coordinator.tasks(query, viewer: agent, role: role)) { tasks, w in
+            w.writeRaw(",\"tasks\":[")
+            for (index, task) in tasks.enumerated() {
+                if index > 0 { w.writeRaw(",") }
                 task.write(to: &w)
             }
-        case .task:
-            let query = try TaskIDRequest(request.body)
-            return self.later(id, self.broker.coordinator.task(query.taskID, viewer: agent, role: role)) { task, w in
-                w.writeRaw(",\"task\":")
-                task.write(to: &w)
-            }
-        case .tasks:
-            let query = try TasksRequest(request.body)
-            return self.later(id, self.broker.coordinator.tasks(query, viewer: agent, role: role)) { tasks, w in
-                w.writeRaw(",\"tasks\":[")
-                for (index, task) in tasks.enumerated() {
-                    if index > 0 { w.writeRaw(",") }
-                    task.write(to: &w)
-                }
-                w.writeRaw("]")
-            }
-        case .broadcast:
-            try Self.requireCoordinating(role, op)
-            let broadcast = try BroadcastRequest(request.body)
-            return self.later(id, self.broker.broadcast(broadcast, from: agent, on: self.eventLoop)) { count, w in
-                w.writeRaw(",\"delivered_to\":")
-                w.writeInt(count)
-            }
-        default:
-            return nil
+            w.writeRaw("]")
+        }
+    }
+
+    func broadcast(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
+        try Self.requireCoordinating(role, .broadcast)
+        let broadcast = try BroadcastRequest(request.body)
+        return self.later(request.id, self.broker.broadcast(broadcast, from: agent, on: self.eventLoop)) { count, w in
+            w.writeRaw(",\"delivered_to\":")
+            w.writeInt(count)
         }
     }
 

@@ -67,7 +67,6 @@ final class Session {
         }
     }
 
-    // swiftlint:disable:next cyclomatic_complexity
     private func handle(_ request: RequestEnvelope) throws(AgentdError) -> SessionResult {
         let id = request.id
         guard let op = request.op else {
@@ -89,9 +88,8 @@ final class Session {
         if role == .monitor && !op.allowedForMonitor {
             throw .forbidden("\(op.rawValue): a monitor may only read")
         }
-        if let result = try self.handleRegistry(op, request, link: link, role: role, now: now) {
-            return result
-        }
+        // The op table: every op once, each to its broker call.
+        let agent = link.agentID
         switch op {
         case .hello:
             throw .badRequest("hello: this connection already said hello as \(link.agentID)")
@@ -172,9 +170,15 @@ final class Session {
                 w.writeRaw(",\"backend\":")
                 w.writeString(backend)
             }
-        case .register, .heartbeat, .agents, .deregister, .assignTask, .cancelTask, .task, .tasks, .broadcast:
-            // Answered by handleRegistry above.
-            throw .internal(cause: nil)
+        case .register: return try self.register(request, agent: agent, now: now)
+        case .heartbeat: return try self.heartbeat(request, agent: agent, now: now)
+        case .agents: return try self.agents(request)
+        case .deregister: return self.deregister(request, agent: agent)
+        case .assignTask: return try self.assignTask(request, agent: agent, role: role)
+        case .cancelTask: return try self.cancelTask(request, agent: agent, role: role)
+        case .task: return try self.task(request, agent: agent, role: role)
+        case .tasks: return try self.tasks(request, agent: agent, role: role)
+        case .broadcast: return try self.broadcast(request, agent: agent, role: role)
         }
     }
 

@@ -119,8 +119,8 @@ public final class MemoryStore: MessageStore {
         loop.makeSucceededVoidFuture()
     }
 
-    public func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<Int> {
-        loop.makeSucceededFuture(1)
+    public func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<[String]> {
+        loop.makeSucceededFuture([self.daemonID])
     }
 
     public func shutdown() {}

@@ -103,6 +103,6 @@ public protocol DaemonDirectory: Sendable {
     /// The takeover of `daemon` is complete.
     func finishTakeOver(of daemon: String, on loop: any EventLoop) -> EventLoopFuture<Void>
 
-    /// How many daemons are live now.
-    func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<Int>
+    /// The ids of the daemons live now.
+    func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<[String]>
 }

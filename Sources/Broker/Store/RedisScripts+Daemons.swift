@@ -43,9 +43,9 @@ extension RedisScripts {
         return 1
         """)
 
-    /// KEYS: daemons. The number of live daemons.
+    /// KEYS: daemons. The ids of the live daemons.
     static let live = Script(name: "live", source: now + """
-        return redis.call('ZCOUNT', KEYS[1], now, '+inf')
+        return redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')
         """)
 
     /// KEYS: daemons, reaping. ARGV: ms the taker reserves for the work.

@@ -48,8 +48,10 @@ extension RedisStore {
         return self.run(RedisScripts.finishTakeOver, keys: keys, arguments: [Array(daemon.utf8)], on: loop).map { _ in () }
     }
 
-    public func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<Int> {
-        self.run(RedisScripts.live, keys: [self.keys.daemons], arguments: [], on: loop).map { Int($0.int ?? 0) }
+    public func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<[String]> {
+        self.run(RedisScripts.live, keys: [self.keys.daemons], arguments: [], on: loop).map { reply in
+            (reply.array ?? []).compactMap(\.string).sorted()
+        }
     }
 
     public func takeOver(daemon: String, on loop: any EventLoop) -> EventLoopFuture<Int> {

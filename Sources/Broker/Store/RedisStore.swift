@@ -75,9 +75,11 @@ public final class RedisStore: MessageStore {
         thenTake take: TakeRequest,
         on loop: any EventLoop
     ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)> {
-        let commands = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds) + self.takeCommands(take)
-        return self.call(commands, on: loop).flatMapThrowing { replies in
-            let outcome = try Self.decodeSend(replies.dropLast())
+        let send = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
+        // The take may start with the SADD of `takeCommands`: the send's replies are its own.
+        let sendCount = send.count
+        return self.call(send + self.takeCommands(take), on: loop).flatMapThrowing { replies in
+            let outcome = try Self.decodeSend(replies.prefix(sendCount))
             let taken = Result<TakeResult, any Error> { try Self.decodeTake(replies[replies.count - 1]) }
             return (outcome, taken)
         }
