@@ -186,9 +186,8 @@ public final class Broker: Sendable {
             delayMilliseconds: delay
         )
         let window = self.configuration.dedupWindowMilliseconds
-        let stored: EventLoopFuture<SendOutcome>
-        /// A report's task update, waited for before the answer.
-        let update = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+        // The outcome, and a report's task update to wait for before the answer.
+        let stored: EventLoopFuture<(SendOutcome, EventLoopFuture<Void>?)>
         if delay == nil, let (take, generation) = self.engine.takeAlongsideSend(to: request.toAgent) {
             // Someone waits for this inbox: read it in the same round trip as the send.
             stored = self.store.send(message, dedupWindowMilliseconds: window, thenTake: take, on: loop)
@@ -198,22 +197,18 @@ public final class Broker: Sendable {
                     return loop.makeFailedFuture(error)
                 }
                 .map { outcome, taken in
-                    if outcome == .stored {
-                        update.withLockedValue { $0 = self.noteStored(request, from: sender, at: now) }
-                    }
+                    let update = outcome == .stored ? self.noteStored(request, from: sender, at: now) : nil
                     self.engine.takeFinished(take, generation: generation, taken)
-                    return outcome
+                    return (outcome, update)
                 }
         } else {
             stored = self.store.send(message, dedupWindowMilliseconds: window, on: loop).map { outcome in
-                if outcome == .stored {
-                    update.withLockedValue { $0 = self.noteStored(request, from: sender, at: now) }
-                }
-                return outcome
+                (outcome, outcome == .stored ? self.noteStored(request, from: sender, at: now) : nil)
             }
         }
-        let settled = stored.flatMap { outcome in
-            (update.withLockedValue { $0 } ?? loop.makeSucceededVoidFuture()).hop(to: loop).map { outcome }
+        let settled = stored.flatMap { outcome, update -> EventLoopFuture<SendOutcome> in
+            guard let update else { return loop.makeSucceededFuture(outcome) }
+            return update.hop(to: loop).map { outcome }
         }
         return settled.flatMapThrowing { outcome in
             self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)

@@ -50,9 +50,12 @@ extension RedisScripts {
         local function want(id) if not wanted[id] then wanted[id] = true; table.insert(order, id) end end
         local n = tonumber(ARGV[8])
         for k = 1, n do want(ARGV[8 + k]) end
-        local pending = redis.call('ZRANGE', b .. 'pending', 0, tonumber(ARGV[4]) - 1)
+        local pending = {}
+        -- (ZRANGE 0 -1 would be all of them: a head of 0 reads none.)
+        if tonumber(ARGV[4]) > 0 then pending = redis.call('ZRANGE', b .. 'pending', 0, tonumber(ARGV[4]) - 1) end
         for _, id in ipairs(pending) do want(id) end
-        local due = redis.call('ZRANGEBYSCORE', b .. 'deadlines', '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))
+        local due = {}
+        if tonumber(ARGV[5]) > 0 then due = redis.call('ZRANGEBYSCORE', b .. 'deadlines', '-inf', now, 'LIMIT', 0, tonumber(ARGV[5])) end
         for _, id in ipairs(due) do want(id) end
         local held = {}
         local m = tonumber(ARGV[9 + n])
