@@ -1,4 +1,4 @@
-/// One row of the extended XPENDING reply.
+/// One row of the extended XPENDING reply, as decoded by ``StreamReplies/pending(_:)``.
 public struct PendingEntry: Sendable, Equatable {
     /// The pending entry's ID.
     public var id: String

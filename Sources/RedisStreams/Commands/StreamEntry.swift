@@ -1,4 +1,4 @@
-/// One stream entry as returned by XRANGE, XREADGROUP and XCLAIM.
+/// One stream entry, as decoded by ``StreamReplies/entries(_:)`` from an XRANGE reply.
 public struct StreamEntry: Sendable {
     /// The entry ID, e.g. "1700000000000-0".
     public var id: String
@@ -15,17 +15,5 @@ public struct StreamEntry: Sendable {
     /// The value of the first field called `name`, if any.
     public func field(_ name: String) -> [UInt8]? {
         fields.first { $0.0 == name }?.1
-    }
-
-    /// True when Redis returned the ID without fields (entry deleted but still pending).
-    public var isDeleted: Bool { fields.isEmpty }
-}
-
-extension StreamEntry: Equatable {
-    /// Same ID and the same fields in the same order.
-    public static func == (lhs: StreamEntry, rhs: StreamEntry) -> Bool {
-        lhs.id == rhs.id
-            && lhs.fields.count == rhs.fields.count
-            && zip(lhs.fields, rhs.fields).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }
 }

@@ -4,44 +4,7 @@ public enum StreamReplies {
     /// Decodes an XRANGE/XREVRANGE/XCLAIM reply: `[[id, [f, v, ...]], ...]`.
     /// `[id, nil]` (deleted while pending) becomes an entry without fields; a null element is skipped.
     public static func entries(_ r: RedisReply) throws(RedisStreamsError) -> [StreamEntry] {
-        try entries(r, command: "entries")
-    }
-
-    /// Decodes an XREADGROUP/XREAD reply: `[[key, [[id, [f, v, ...]], ...]], ...]`.
-    /// A null reply (nothing to read) decodes as an empty array.
-    public static func readGroup(_ r: RedisReply) throws(RedisStreamsError) -> [(key: String, entries: [StreamEntry])] {
-        let command = "XREADGROUP"
-        if r.isNull { return [] }
-        let streams = try array(r, command)
-        var result: [(key: String, entries: [StreamEntry])] = []
-        result.reserveCapacity(streams.count)
-        for stream in streams {
-            let pair = try array(stream, command, count: 2)
-            guard let key = pair[0].string else {
-                throw mismatch(command, expected: "stream key as bulk string", got: pair[0])
-            }
-            result.append((key: key, entries: try entries(pair[1], command: command)))
-        }
-        return result
-    }
-
-    /// Decodes an integer reply such as XACK's or XDEL's count.
-    public static func count(_ r: RedisReply, command: String = "command") throws(RedisStreamsError) -> Int64 {
-        try serverCheck(r, command)
-        guard case .integer(let value) = r else { throw mismatch(command, expected: "integer", got: r) }
-        return value
-    }
-
-    /// Decodes a bulk-string reply that must be present, such as XADD's new ID or SCRIPT LOAD's SHA1.
-    public static func text(_ r: RedisReply, command: String = "command") throws(RedisStreamsError) -> String {
-        try serverCheck(r, command)
-        guard case .bulk(let bytes?) = r else { throw mismatch(command, expected: "bulk string", got: r) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    // MARK: - Shared helpers
-
-    static func entries(_ r: RedisReply, command: String) throws(RedisStreamsError) -> [StreamEntry] {
+        let command = "entries"
         if r.isNull { return [] }
         let items = try array(r, command)
         var result: [StreamEntry] = []
@@ -51,6 +14,8 @@ public enum StreamReplies {
         }
         return result
     }
+
+    // MARK: - Shared helpers
 
     static func entry(_ r: RedisReply, command: String) throws(RedisStreamsError) -> StreamEntry {
         let pair = try array(r, command, count: 2)

@@ -1,26 +1,6 @@
-extension RedisCommand {
-    /// Extended `XPENDING key group [IDLE ms] start end count [consumer]`.
-    ///
-    /// `minIdleMilliseconds` (IDLE, Redis 6.2+) returns only entries idle at least that long.
-    public static func xpending(
-        _ key: String, group: String, start: String = "-", end: String = "+", count: Int,
-        consumer: String? = nil, minIdleMilliseconds: Int? = nil
-    ) -> RedisCommand {
-        var command = RedisCommand("XPENDING", key, group)
-        if let minIdleMilliseconds {
-            command.append("IDLE")
-            command.append(minIdleMilliseconds)
-        }
-        command.append(start)
-        command.append(end)
-        command.append(count)
-        if let consumer { command.append(consumer) }
-        return command
-    }
-}
-
 extension StreamReplies {
-    /// Decodes the extended XPENDING reply: `[[id, consumer, idle, deliveries], ...]`.
+    /// Decodes the extended XPENDING reply (`XPENDING key group start end count [consumer]`):
+    /// `[[id, consumer, idle, deliveries], ...]`.
     public static func pending(_ r: RedisReply) throws(RedisStreamsError) -> [PendingEntry] {
         let command = "XPENDING"
         if r.isNull { return [] }
