@@ -66,7 +66,9 @@ def test_messages_in_flight_at_a_crash_are_redelivered_after_reconnect(agentd_fa
     agentd.kill()
     agentd.restart()
     assert wait_until(lambda: b.is_connected() and b.reconnects == 1, 10, what="reconnect")
-    (again,) = b.fetch(wait_ms=3000)
+    # The restarted agentd is a new daemon (a fresh default daemon_id): it takes the dead
+    # one's deliveries over once that one's lease (daemon_lease_ms, 5 s) has run out.
+    (again,) = b.fetch(wait_ms=10000)
     assert again["message_id"] == m["message_id"] and again["delivery"]["attempt"] == 2
 
 
