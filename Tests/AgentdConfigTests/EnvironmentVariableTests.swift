@@ -38,6 +38,8 @@ struct EnvironmentCase: Sendable, CustomTestStringConvertible {
         EnvironmentCase(variable: "AGENTD_MAX_WAIT_MS", value: "0") { $0.maxWaitMilliseconds == 0 },
         EnvironmentCase(variable: "AGENTD_MAX_PREFETCH", value: "1_000") { $0.maxPrefetch == 1_000 },
         EnvironmentCase(variable: "AGENTD_KEY_PREFIX", value: "staging") { $0.keyPrefix == "staging" },
+        EnvironmentCase(variable: "AGENTD_DAEMON_ID", value: "host-1.a:b_c") { $0.daemonID == "host-1.a:b_c" },
+        EnvironmentCase(variable: "AGENTD_DAEMON_LEASE_MS", value: "300") { $0.daemonLeaseMilliseconds == 300 },
         EnvironmentCase(variable: "AGENTD_AUDIT_DIR", value: "/var/log/agentd") { $0.auditDirectory == "/var/log/agentd" },
         EnvironmentCase(variable: "AGENTD_AUDIT_RETENTION_DAYS", value: "7") { $0.auditRetentionDays == 7 },
         EnvironmentCase(variable: "AGENTD_REDIS_AUTH_PASSWORD", value: "s3cret") { $0.redisAuth.password == "s3cret" },

@@ -265,17 +265,24 @@ public final class DeliveryEngine: Sendable {
 
     private func execute(_ actions: [DeliveryAction]) {
         var releases: [String: [ReleasedEntry]] = [:]
+        var takes: [(TakeRequest, UInt64)] = []
         defer {
             for (inbox, entries) in releases { self.release(inbox: inbox, entries) }
-        }
-        for action in actions {
-            switch action {
-            case .take(let request, let generation):
+            // After the releases, on the same connection: a resync may release an entry that
+            // is already due in the store, which a take sent first would deliver just before
+            // the release hands it back for one more delivery (delivered twice).
+            for (request, generation) in takes {
                 // On the loop that decided (a send's, an ack's): its own Redis connection, no hop.
                 let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? self.loop
                 self.store.take(request, on: loop).whenComplete { result in
                     self.takeFinished(request, generation: generation, result)
                 }
+            }
+        }
+        for action in actions {
+            switch action {
+            case .take(let request, let generation):
+                takes.append((request, generation))
             case .completeFetch(let promise, let frames):
                 if !frames.isEmpty { self.audit.record(.messagesDelivered(frames, mode: "fetch")) }
                 promise.succeed(frames)

@@ -53,7 +53,8 @@ extension DeliveryState {
                 )
                 actions.append(.deadLetter(inbox: agent, ref: entry.ref, reason: reason))
             } else {
-                actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: entry.ref, deliveries: entry.deliveries, delayMilliseconds: 0)))
+                let release = ReleasedEntry(ref: entry.ref, deliveries: entry.deliveries, delayMilliseconds: 0, keepsWaiting: true)
+                actions.append(.release(inbox: agent, entry: release))
             }
         }
         self.pump(agent, now: now, wallNow: wallNow, actions: &actions)

@@ -353,8 +353,9 @@ struct DeliveryState: Sendable {
     mutating func takeFailed(_ error: AgentdError, inbox agent: String, now: NIODeadline, actions: inout [DeliveryAction]) -> [EventLoopPromise<[[UInt8]]>] {
         guard var inbox = self.inboxes[agent] else { return [] }
         inbox.taking = false
-        if error.code == .unavailable && !inbox.resyncPending {
-            // The take may have run in Redis all the same: look for what it took, later.
+        if !inbox.resyncPending {
+            // The take may have run in Redis all the same (unavailable: cut off on the way;
+            // any other failure: its answer could not be read): look for what it took, later.
             inbox.resyncPending = true
             inbox.ackedDuringResync = []
             self.timers.push(.resync(inbox: agent), at: now + self.limits.resyncDelay)

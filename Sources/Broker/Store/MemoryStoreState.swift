@@ -160,6 +160,10 @@ struct MemoryStoreState {
         var released = 0
         for entry in entries where self.streams[inbox]?[entry.ref.priority]?.pending[entry.ref.entryID] != nil {
             self.streams[inbox]?[entry.ref.priority]?.pending[entry.ref.entryID] = entry.deliveries
+            if entry.keepsWaiting, self.retries[inbox]?.contains(where: { $0.ref == entry.ref }) == true {
+                released += 1
+                continue
+            }
             self.retries[inbox, default: []].removeAll { $0.ref == entry.ref }
             self.retries[inbox, default: []].append(Retry(due: now + entry.delayMilliseconds, ref: entry.ref))
             released += 1

@@ -186,16 +186,22 @@ enum RedisScripts {
 
     /// KEYS: the four streams in delivery order, retry set.
     /// ARGV: consumer (daemon id), wake channel, then per entry: rank, entry id, delay ms,
-    /// deliveries so far. The entries stay in the daemon's pending list with their delivery
-    /// count (a take that handed them to nobody sets it back) and wait in the retry set, where
-    /// any daemon's take finds them once due. Returns how many were still pending.
+    /// deliveries so far, keep an earlier due time (1|0). The entries stay in the daemon's
+    /// pending list with their delivery count (a take that handed them to nobody sets it back)
+    /// and wait in the retry set, where any daemon's take finds them once due. An entry or a
+    /// stream that is gone (acked, or Redis lost it) is skipped. Returns how many were released.
     static let release = Script(name: "release", source: clock + """
         local count = 0
-        for k = 3, #ARGV, 4 do
+        for k = 3, #ARGV, 5 do
           local rank = tonumber(ARGV[k])
-          local c = redis.call('XCLAIM', KEYS[rank], 'agentd', ARGV[1], 0, ARGV[k + 1], 'RETRYCOUNT', ARGV[k + 3], 'JUSTID')
-          if #c > 0 then
-            redis.call('ZADD', KEYS[5], now + tonumber(ARGV[k + 2]), rank .. ':' .. ARGV[k + 1])
+          local c = redis.pcall('XCLAIM', KEYS[rank], 'agentd', ARGV[1], 0, ARGV[k + 1], 'RETRYCOUNT', ARGV[k + 3], 'JUSTID')
+          if type(c) == 'table' and not c.err and #c > 0 then
+            local member = rank .. ':' .. ARGV[k + 1]
+            if ARGV[k + 4] == '1' then
+              redis.call('ZADD', KEYS[5], 'NX', now + tonumber(ARGV[k + 2]), member)
+            else
+              redis.call('ZADD', KEYS[5], now + tonumber(ARGV[k + 2]), member)
+            end
             count = count + 1
           end
         end

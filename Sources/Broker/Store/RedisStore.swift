@@ -229,6 +229,7 @@ public final class RedisStore: MessageStore {
             tail.append(entry.ref.entryID.description)
             tail.append(entry.delayMilliseconds)
             tail.append(entry.deliveries)
+            tail.append(entry.keepsWaiting ? "1" : "0")
         }
         return self.call([.script(RedisScripts.release, tail)], on: loop).flatMapThrowing { replies in
             guard let count = replies[0].int else { throw Self.unexpected("release", replies[0]) }

@@ -153,12 +153,16 @@ public struct ReleasedEntry: Sendable {
     public var deliveries: Int
     /// Not delivered again before this many milliseconds (a nack's `delay_ms`); 0 = at once.
     public var delayMilliseconds: Int64
+    /// An entry already waiting in the store keeps its due time (a resync re-releasing what
+    /// it finds must not cut a nack delay short).
+    public var keepsWaiting: Bool
 
     /// Creates a released entry.
-    public init(ref: EntryRef, deliveries: Int, delayMilliseconds: Int64) {
+    public init(ref: EntryRef, deliveries: Int, delayMilliseconds: Int64, keepsWaiting: Bool = false) {
         self.ref = ref
         self.deliveries = deliveries
         self.delayMilliseconds = delayMilliseconds
+        self.keepsWaiting = keepsWaiting
     }
 }
 

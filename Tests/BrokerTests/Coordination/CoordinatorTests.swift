@@ -40,84 +40,85 @@ private final class Fixture {
         self.ticking?.cancel()
     }
 
-    func register(_ agent: String, _ role: AgentRole, _ caps: [String], max: Int = 1) throws {
+    func register(_ agent: String, _ role: AgentRole, _ caps: [String], max: Int = 1) async throws {
         var body = JSONObject()
         body["role"] = .string(role.rawValue)
         body["capabilities"] = .array(caps.map { .string($0) })
         body["max_concurrent_tasks"] = .number(JSONNumber(max))
-        _ = try self.broker.registry.register(agent, try RegisterRequest(body), now: WallClock.nowMilliseconds()).wait()
+        _ = try await self.broker.registry.register(agent, try RegisterRequest(body), now: WallClock.nowMilliseconds()).get()
     }
 
-    func assign(_ type: String, caps: [String], timeout: Int? = nil, retries: Int? = nil) throws -> TaskRecord {
+    func assign(_ type: String, caps: [String], timeout: Int? = nil, retries: Int? = nil) async throws -> TaskRecord {
         var body = JSONObject()
         body["task_type"] = .string(type)
         body["required_capabilities"] = .array(caps.map { .string($0) })
         if let timeout { body["timeout_ms"] = .number(JSONNumber(timeout)) }
         if let retries { body["max_retries"] = .number(JSONNumber(retries)) }
-        return try self.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: "boss").wait()
+        return try await self.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: "boss").get()
     }
 
-    func task(_ id: String) throws -> TaskRecord {
-        try self.broker.coordinator.task(id, viewer: "boss", role: .supervisor).wait()
+    func task(_ id: String) async throws -> TaskRecord {
+        try await self.broker.coordinator.task(id, viewer: "boss", role: .supervisor).get()
     }
 
-    func report(_ taskID: String, _ status: String, from agent: String) {
+    func report(_ taskID: String, _ status: String, from agent: String) async {
         var content = JSONObject()
         content["task_id"] = .string(taskID)
         content["status"] = .string(status)
-        _ = try? self.broker.coordinator.observe(.taskResponse, content: content, from: agent)?.wait()
+        _ = try? await self.broker.coordinator.observe(.taskResponse, content: content, from: agent)?.get()
     }
 
-    /// Waits (bounded) until `condition` holds for the task.
-    func eventually(_ id: String, _ condition: (TaskRecord) -> Bool) throws -> TaskRecord {
-        for _ in 0..<200 {
-            let task = try self.task(id)
+    /// Waits (bounded) until `condition` holds for the task, without blocking a thread (the
+    /// timers tick on the same pool).
+    func eventually(_ id: String, _ condition: (TaskRecord) -> Bool) async throws -> TaskRecord {
+        for _ in 0..<400 {
+            let task = try await self.task(id)
             if condition(task) { return task }
-            Thread.sleep(forTimeInterval: 0.01)
+            try await Task.sleep(for: .milliseconds(10))
         }
-        return try self.task(id)
+        return try await self.task(id)
     }
 }
 
 @Suite struct CoordinatorTests {
-    @Test func pendingUntilACapableWorkerRegisters() throws {
+    @Test func pendingUntilACapableWorkerRegisters() async throws {
         let f = try Fixture()
-        try f.register("boss", .supervisor, [])
-        let task = try f.assign("summarise", caps: ["nlp"])
+        try await f.register("boss", .supervisor, [])
+        let task = try await f.assign("summarise", caps: ["nlp"])
         #expect(task.state == .pending && task.assignedTo == nil)
-        try f.register("w1", .worker, ["code"])
-        #expect(try f.task(task.taskID).state == .pending)
-        try f.register("w2", .worker, ["nlp"])
-        let assigned = try f.eventually(task.taskID) { $0.state == .assigned }
+        try await f.register("w1", .worker, ["code"])
+        #expect(try await f.task(task.taskID).state == .pending)
+        try await f.register("w2", .worker, ["nlp"])
+        let assigned = try await f.eventually(task.taskID) { $0.state == .assigned }
         #expect(assigned.assignedTo == "w2")
         #expect(assigned.attempts == 1)
     }
 
-    @Test func onlyTheAssigneesReportsCount() throws {
+    @Test func onlyTheAssigneesReportsCount() async throws {
         let f = try Fixture()
-        try f.register("w1", .worker, [])
-        try f.register("w2", .worker, [])
-        let task = try f.assign("x", caps: [])
+        try await f.register("w1", .worker, [])
+        try await f.register("w2", .worker, [])
+        let task = try await f.assign("x", caps: [])
         let assignee = try #require(task.assignedTo)
         let other = assignee == "w1" ? "w2" : "w1"
-        f.report(task.taskID, "completed", from: other)
-        f.report(task.taskID, "in_progress", from: assignee)
-        let progressing = try f.eventually(task.taskID) { $0.state == .inProgress }
+        await f.report(task.taskID, "completed", from: other)
+        await f.report(task.taskID, "in_progress", from: assignee)
+        let progressing = try await f.eventually(task.taskID) { $0.state == .inProgress }
         #expect(progressing.state == .inProgress)
-        f.report(task.taskID, "completed", from: assignee)
-        let done = try f.eventually(task.taskID) { $0.state == .completed }
+        await f.report(task.taskID, "completed", from: assignee)
+        let done = try await f.eventually(task.taskID) { $0.state == .completed }
         #expect(done.history.map(\.event) == ["created", "assigned", "in_progress", "completed"])
     }
 
-    @Test func timedOutAttemptsRetryElsewhereThenEndTimedOut() throws {
+    @Test func timedOutAttemptsRetryElsewhereThenEndTimedOut() async throws {
         let f = try Fixture()
-        try f.register("w1", .worker, [])
-        try f.register("w2", .worker, [])
-        let task = try f.assign("slow", caps: [], timeout: 60, retries: 1)
+        try await f.register("w1", .worker, [])
+        try await f.register("w2", .worker, [])
+        let task = try await f.assign("slow", caps: [], timeout: 60, retries: 1)
         let first = try #require(task.assignedTo)
-        let retried = try f.eventually(task.taskID) { $0.attempts == 2 }
+        let retried = try await f.eventually(task.taskID) { $0.attempts == 2 }
         #expect(retried.assignedTo != first)
-        let ended = try f.eventually(task.taskID) { $0.state.isFinal }
+        let ended = try await f.eventually(task.taskID) { $0.state.isFinal }
         #expect(ended.state == .timedOut)
         #expect(ended.attempts == 2)
     }
@@ -126,16 +127,16 @@ private final class Fixture {
         // 400 ms: w2's touches (every 10 ms) must keep it alive even when the parallel test run
         // starves this thread for a while; w1 still goes offline within a second.
         let f = try Fixture(heartbeatTimeout: 400)
-        try f.register("w1", .worker, ["nlp"])
-        let task = try f.assign("x", caps: ["nlp"])
+        try await f.register("w1", .worker, ["nlp"])
+        let task = try await f.assign("x", caps: ["nlp"])
         #expect(task.assignedTo == "w1")
-        try f.register("w2", .worker, ["nlp"])
+        try await f.register("w2", .worker, ["nlp"])
         // w2 keeps living; w1 falls silent and is swept offline.
-        var moved = try f.task(task.taskID)
+        var moved = try await f.task(task.taskID)
         for _ in 0..<500 where moved.assignedTo != "w2" {
             f.broker.presence.touch("w2", now: WallClock.nowMilliseconds())
             try await Task.sleep(for: .milliseconds(10))
-            moved = try f.task(task.taskID)
+            moved = try await f.task(task.taskID)
         }
         #expect(moved.assignedTo == "w2")
         #expect(moved.history.contains { $0.event == "orphaned" && $0.agentID == "w1" })
@@ -143,45 +144,45 @@ private final class Fixture {
 
     /// Finished tasks are forgotten once the retention has passed (when the next task is
     /// assigned); tasks still running are kept however old.
-    @Test func finishedTasksAreForgottenAfterTheRetention() throws {
+    @Test func finishedTasksAreForgottenAfterTheRetention() async throws {
         let f = try Fixture(taskRetention: 200)
-        try f.register("w1", .worker, ["a"])
-        let done = try f.assign("done", caps: ["a"])
-        f.report(done.taskID, "completed", from: "w1")
-        #expect(try f.eventually(done.taskID) { $0.state == .completed }.state == .completed)
-        let running = try f.assign("running", caps: ["b"])   // nobody has b: stays pending
-        Thread.sleep(forTimeInterval: 0.3)
-        _ = try f.assign("trigger", caps: ["b"])
-        #expect(throws: AgentdError.self) { try f.task(done.taskID) }
-        #expect(try f.task(running.taskID).state == .pending)
+        try await f.register("w1", .worker, ["a"])
+        let done = try await f.assign("done", caps: ["a"])
+        await f.report(done.taskID, "completed", from: "w1")
+        #expect(try await f.eventually(done.taskID) { $0.state == .completed }.state == .completed)
+        let running = try await f.assign("running", caps: ["b"])   // nobody has b: stays pending
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await f.assign("trigger", caps: ["b"])
+        await #expect(throws: AgentdError.self) { try await f.task(done.taskID) }
+        #expect(try await f.task(running.taskID).state == .pending)
     }
 
-    @Test func cancelEndsTheTaskAndFreesTheSlot() throws {
+    @Test func cancelEndsTheTaskAndFreesTheSlot() async throws {
         let f = try Fixture()
-        try f.register("w1", .worker, [])
-        let first = try f.assign("a", caps: [])
-        let second = try f.assign("b", caps: [])
+        try await f.register("w1", .worker, [])
+        let first = try await f.assign("a", caps: [])
+        let second = try await f.assign("b", caps: [])
         #expect(second.state == .pending)
-        let cancelled = try f.broker.coordinator.cancel(first.taskID, by: "boss", role: .supervisor).wait()
+        let cancelled = try await f.broker.coordinator.cancel(first.taskID, by: "boss", role: .supervisor).get()
         #expect(cancelled.state == .cancelled)
-        let next = try f.eventually(second.taskID) { $0.state == .assigned }
+        let next = try await f.eventually(second.taskID) { $0.state == .assigned }
         #expect(next.assignedTo == "w1")
     }
 
-    @Test func workersSeeOnlyTheirTasks() throws {
+    @Test func workersSeeOnlyTheirTasks() async throws {
         let f = try Fixture()
-        try f.register("w1", .worker, [])
-        let task = try f.assign("a", caps: [])
-        #expect(throws: AgentdError.self) {
-            try f.broker.coordinator.task(task.taskID, viewer: "stranger", role: .worker).wait()
+        try await f.register("w1", .worker, [])
+        let task = try await f.assign("a", caps: [])
+        await #expect(throws: AgentdError.self) {
+            try await f.broker.coordinator.task(task.taskID, viewer: "stranger", role: .worker).get()
         }
-        #expect(try f.broker.coordinator.task(task.taskID, viewer: "w1", role: .worker).wait().taskID == task.taskID)
+        #expect(try await f.broker.coordinator.task(task.taskID, viewer: "w1", role: .worker).get().taskID == task.taskID)
     }
 
-    @Test func taskRecordsRoundTripThroughTheStoredForm() throws {
+    @Test func taskRecordsRoundTripThroughTheStoredForm() async throws {
         let f = try Fixture()
-        try f.register("w1", .worker, [])
-        let task = try f.assign("a", caps: [])
+        try await f.register("w1", .worker, [])
+        let task = try await f.assign("a", caps: [])
         let copy = try #require(TaskRecord(stored: task.storedJSON))
         #expect(copy.taskID == task.taskID && copy.state == task.state && copy.assignedTo == task.assignedTo)
         #expect(copy.deadline == task.deadline && copy.history.count == task.history.count)

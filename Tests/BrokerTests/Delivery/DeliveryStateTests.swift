@@ -51,11 +51,18 @@ private struct Fixture {
         return actions
     }
 
-    mutating func taken(_ messages: [TakenMessage], inbox: String = "a", exhausted: Bool = true, dropped: [EntryRef] = [], generation: UInt64? = nil) -> [DeliveryAction] {
+    mutating func taken(
+        _ messages: [TakenMessage],
+        inbox: String = "a",
+        exhausted: Bool = true,
+        retryIn: Int64? = nil,
+        generation: UInt64? = nil,
+        at now: NIODeadline? = nil
+    ) -> [DeliveryAction] {
         var actions: [DeliveryAction] = []
-        let result = TakeResult(taken: messages, dropped: dropped, expired: 0, exhausted: exhausted)
+        let result = TakeResult(taken: messages, expired: 0, exhausted: exhausted, retryInMilliseconds: retryIn)
         let current = generation ?? self.state.inboxes[inbox]?.generation ?? 0
-        self.state.taken(result, inbox: inbox, generation: current, now: self.now, wallNow: self.wallNow, actions: &actions)
+        self.state.taken(result, inbox: inbox, generation: current, now: now ?? self.now, wallNow: self.wallNow, actions: &actions)
         return actions
     }
 
@@ -77,6 +84,26 @@ private struct Fixture {
         return actions
     }
 
+    /// Notes that the store may have something new for `agent`: what a send, another daemon's
+    /// wake-up or a finished release (the engine's `inboxChanged`) does.
+    mutating func stored(_ agent: String = "a") -> [DeliveryAction] {
+        var actions: [DeliveryAction] = []
+        self.state.stored(for: agent, now: self.now, wallNow: self.wallNow, actions: &actions)
+        return actions
+    }
+
+    mutating func detach(_ session: SessionLink) -> [DeliveryAction] {
+        var actions: [DeliveryAction] = []
+        self.state.detach(session, now: self.now, wallNow: self.wallNow, actions: &actions)
+        return actions
+    }
+
+    /// The watch changes decided since the last call (the engine applies and clears them).
+    mutating func takeWatchChanges() -> [String] {
+        defer { self.state.watchChanges.removeAll() }
+        return self.state.watchChanges.map { ($0.watch ? "+" : "-") + $0.inbox }
+    }
+
     /// Completes every promise (NIO reports promises dropped uncompleted); a second completion is a no-op.
     func finish() {
         for promise in self.promises {
@@ -89,12 +116,13 @@ private func entry(_ low: UInt64) -> EntryID {
     EntryID(high: 0, low: low)
 }
 
-private func taken(_ id: String, _ low: UInt64, priority: Priority = .medium, retry: Bool = false) -> TakenMessage {
+/// A message as a take hands it out; `attempt` is the store's delivery count (1 = new).
+private func taken(_ id: String, _ low: UInt64, priority: Priority = .medium, attempt: Int = 1) -> TakenMessage {
     TakenMessage(
         ref: EntryRef(priority: priority, entryID: entry(low)),
         messageID: id,
         body: Array("{\"message_id\":\"\(id)\"}".utf8),
-        isRetry: retry
+        attempt: attempt
     )
 }
 
@@ -122,6 +150,28 @@ private func pushes(_ actions: [DeliveryAction]) throws -> [(UInt64, [JSONValue]
     }
 }
 
+/// The releases among `actions`: the inbox, and the entry handed back to the store.
+private func releases(_ actions: [DeliveryAction]) -> [(inbox: String, entry: ReleasedEntry)] {
+    actions.compactMap { action in
+        if case .release(let inbox, let entry) = action { return (inbox, entry) }
+        return nil
+    }
+}
+
+/// A release in a comparable form: `inbox entry-low deliveries delay-ms`.
+private func released(_ actions: [DeliveryAction]) -> [String] {
+    releases(actions).map { "\($0.inbox) \($0.entry.ref.entryID.low) \($0.entry.deliveries) \($0.entry.delayMilliseconds)" }
+}
+
+private func pumpAgainTimers(_ state: DeliveryState) -> [(String, NIODeadline)] {
+    var heap = state.timers
+    var out: [(String, NIODeadline)] = []
+    while let deadline = heap.nextDeadline, let event = heap.popDue(now: deadline) {
+        if case .pumpAgain(let inbox) = event { out.append((inbox, deadline)) }
+    }
+    return out
+}
+
 private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, DeadLetterReason)] {
     actions.compactMap { action in
         if case .deadLetter(let inbox, let ref, let reason) = action { return (inbox, ref, reason) }
@@ -142,8 +192,6 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(first.count == 1)
         #expect(request.inbox == "a")
         #expect(request.limit == 10)
-        #expect(request.retries.isEmpty)
-        #expect(request.now == f.wallNow)
 
         // The store has nothing: the fetch gets an empty answer at once.
         let answered = try completions(f.taken([], exhausted: true))
@@ -198,49 +246,126 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(takes(actions).first?.limit == 4)
     }
 
-    // MARK: Pump and retries
-
-    @Test func pumpSendsRetriesInPriorityOrderOldestFirst() throws {
+    @Test func takeAlongsideSendReservesTheTakeForTheNextGeneration() throws {
         var f = Fixture()
         defer { f.finish() }
         let session = f.session()
-        // Released in any order; kept sorted by entry id within each priority.
-        for (low, priority) in [(5, Priority.low), (7, .critical), (3, .critical), (4, .medium), (9, .critical)] as [(UInt64, Priority)] {
-            f.state.inboxes["a", default: InboxState()].addRetry(RetryEntry(entryID: entry(low), attempts: 1), priority: priority)
-        }
-        let (_, actions) = f.fetch(session, limit: 2)
-        let request = try #require(takes(actions).first)
-        #expect(request.limit == 2)
-        // Each priority's list is cut to the demand; the store walks priorities in delivery order.
-        #expect(request.retries[.critical] == [entry(3), entry(7)])
-        #expect(request.retries[.high] == nil)
-        #expect(request.retries[.medium] == [entry(4)])
-        #expect(request.retries[.low] == [entry(5)])
+        // No demand: nothing rides along with a send.
+        let idle = f.state.takeAlongsideSend(to: "a")
+        let unknown = f.state.takeAlongsideSend(to: "nobody")
+        #expect(idle == nil)
+        #expect(unknown == nil)
+        let (_, first) = f.fetch(session, limit: 3, wait: .seconds(5))
+        #expect(takes(first).count == 1)
+        _ = f.taken([], exhausted: true)
+        #expect(f.state.inboxes["a"]?.mayHaveNew == false)
+
+        let generation = try #require(f.state.inboxes["a"]?.generation)
+        let reserved = f.state.takeAlongsideSend(to: "a")
+        let (request, expected) = try #require(reserved)
+        #expect(request.inbox == "a")
+        #expect(request.limit == 3)
+        #expect(expected == generation + 1)
+        #expect(f.state.inboxes["a"]?.taking == true)
+        // A take is reserved: no second one, neither beside a send nor from the pump.
+        let second = f.state.takeAlongsideSend(to: "a")
+        #expect(second == nil)
+        #expect(takes(f.stored()).isEmpty)
     }
 
-    @Test func retriesGetTheirNextAttemptNumber() throws {
+    // MARK: Attempts and the store's timing
+
+    @Test func theAttemptIsTheStoresDeliveryCount() throws {
         var f = Fixture()
         defer { f.finish() }
         let session = f.session()
-        f.state.inboxes["a", default: InboxState()].addRetry(RetryEntry(entryID: entry(1), attempts: 3), priority: .high)
         let (promise, _) = f.fetch(session)
-        let done = try completions(f.taken([taken("r", 1, priority: .high, retry: true), taken("n", 2)]))
+        // A released delivery comes back with its count (here its 4th delivery), a new one with 1.
+        let done = try completions(f.taken([taken("r", 1, priority: .high, attempt: 4), taken("n", 2)]))
         #expect(done.first?.0 === promise.futureResult)
         #expect(done.first?.1.map { $0["delivery"]?["attempt"] } == [4, 1])
         #expect(done.first?.1.map { $0["message_id"] } == ["r", "n"])
-        #expect(f.state.inboxes["a"]?.hasRetries == false)
+        #expect(f.state.inboxes["a"]?.inFlight["r"]?.attempt == 4)
+        #expect(f.state.inboxes["a"]?.inFlight["n"]?.attempt == 1)
         #expect(f.state.inFlightTotal == 2)
     }
 
-    @Test func droppedRetriesAreForgotten() throws {
+    /// A daemon that died after the last allowed delivery leaves the entry with that count; the
+    /// next take's delivery would be one too many, so the message is dead instead.
+    @Test func aTakenAttemptPastMaxDeliveriesIsDeadLetteredNotDelivered() throws {
+        var f = Fixture(maxDeliveries: 3)
+        defer { f.finish() }
+        let session = f.session()
+        let (promise, _) = f.fetch(session)
+        let actions = f.taken([
+            taken("last", 1, attempt: 3),
+            taken("over", 2, priority: .high, attempt: 4),
+            taken("new", 3),
+        ])
+        let answered = try completions(actions)
+        #expect(answered.count == 1)
+        #expect(answered.first?.0 === promise.futureResult)
+        #expect(answered.first?.1.map { $0["message_id"] } == ["last", "new"])
+        #expect(answered.first?.1.map { $0["delivery"]?["attempt"] } == [3, 1])
+
+        let dead = deadLetters(actions)
+        #expect(dead.count == 1)
+        #expect(dead.first?.0 == "a")
+        #expect(dead.first?.1 == EntryRef(priority: .high, entryID: entry(2)))
+        #expect(dead.first?.2.reason == "max_deliveries")
+        // The deliveries made: the limit, not the attempt that was refused.
+        #expect(dead.first?.2.attempts == 3)
+        #expect(dead.first?.2.messageID == "over")
+        #expect(dead.first?.2.at == Timestamp(millisecondsSinceEpoch: f.wallNow))
+        #expect(releases(actions).isEmpty)
+        #expect(f.state.inboxes["a"]?.inFlight["over"] == nil)
+        #expect(f.state.inFlightTotal == 2)
+    }
+
+    /// The store says when its next released delivery or delayed send is due: one timer looks
+    /// at the inbox again then, and the earliest time wins.
+    @Test func retryInArmsOnePumpAgainForTheEarliestDueTime() throws {
         var f = Fixture()
         defer { f.finish() }
         let session = f.session()
-        let ref = EntryRef(priority: .low, entryID: entry(8))
-        f.state.inboxes["a", default: InboxState()].addRetry(RetryEntry(entryID: ref.entryID, attempts: 1), priority: .low)
-        _ = f.fetch(session)
-        _ = f.taken([], dropped: [ref])
-        #expect(f.state.inboxes["a"]?.hasRetries == false)
+        let (promise, _) = f.fetch(session, limit: 1, wait: .seconds(60))
+        _ = f.taken([], exhausted: true, retryIn: 2_000)
+        #expect(f.state.inboxes["a"]?.mayHaveNew == false)
+        #expect(f.state.inboxes["a"]?.wakeAt == f.now + .seconds(2))
+        #expect(pumpAgainTimers(f.state).map(\.1) == [f.now + .seconds(2)])
+
+        // A take that learns of something due sooner arms an earlier timer; a later one adds none.
+        _ = f.stored()  // e.g. another daemon's wake-up: a take runs
+        _ = f.taken([], exhausted: true, retryIn: 500)
+        _ = f.stored()
+        _ = f.taken([], exhausted: true, retryIn: 5_000)
+        #expect(f.state.inboxes["a"]?.wakeAt == f.now + .milliseconds(500))
+        #expect(pumpAgainTimers(f.state).map(\.1) == [f.now + .milliseconds(500), f.now + .seconds(2)])
+
+        // When it fires, the inbox is read again (the store now has the due message).
+        let actions = f.fire(.pumpAgain(inbox: "a"), at: f.now + .milliseconds(500))
+        #expect(takes(actions).map(\.limit) == [1])
+        #expect(f.state.inboxes["a"]?.wakeAt == nil)
+        let delivered = try completions(f.taken([taken("due", 7, attempt: 2)], at: f.now + .milliseconds(500)))
+        #expect(delivered.first?.0 === promise.futureResult)
+        #expect(delivered.first?.1.map { $0["delivery"]?["attempt"] } == [2])
+    }
+
+    @Test func aDueTimeOfZeroStillWaitsAMillisecond() throws {
+        var f = Fixture()
+        defer { f.finish() }
+        let session = f.session()
+        _ = f.fetch(session, limit: 1, wait: .seconds(1))
+        _ = f.taken([], exhausted: true, retryIn: 0)
+        // Not a busy loop of takes: the next look is at least 1 ms away.
+        #expect(pumpAgainTimers(f.state).map(\.1) == [f.now + .milliseconds(1)])
+    }
+
+    @Test func aPumpAgainForADroppedInboxDoesNothing() {
+        var f = Fixture()
+        defer { f.finish() }
+        #expect(f.fire(.pumpAgain(inbox: "gone")).isEmpty)
+        #expect(f.state.inboxes["gone"] == nil)
     }
 
     @Test func aSendDuringATakeKeepsTheInboxReadable() throws {
@@ -252,9 +377,7 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
             if case .take(_, let generation) = action { return generation }
             return nil
         }.first)
-        var actions: [DeliveryAction] = []
-        f.state.stored(for: "a", now: f.now, wallNow: f.wallNow, actions: &actions)
-        #expect(actions.isEmpty)  // a take is already running
+        #expect(f.stored().isEmpty)  // a take is already running
         // The take started before the send found nothing; that says nothing about the new message.
         let after = f.taken([], exhausted: true, generation: generation)
         #expect(f.state.inboxes["a"]?.mayHaveNew == true)
@@ -291,15 +414,25 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(pushed[subscriberA.id] == ["m2", "m4"])
         #expect(pushed[subscriberC.id] == ["m3"])
 
-        // Nobody wants m5 and m6 now: they wait as retries, not counted as delivered.
+        // Nobody wants m5 and m6 now: back to the store at once, not counted as deliveries.
+        #expect(released(actions) == ["a 5 0 0", "a 6 0 0"])
         let inbox = try #require(f.state.inboxes["a"])
-        #expect(inbox.retries[Priority.medium.deliveryRank].map(\.entryID) == [entry(5), entry(6)])
-        #expect(inbox.retries[Priority.medium.deliveryRank].map(\.attempts) == [0, 0])
+        #expect(inbox.inFlight["m5"] == nil && inbox.inFlight["m6"] == nil)
         #expect(inbox.subscribers[subscriberA.id]?.credit == 0)
         #expect(inbox.subscribers[subscriberC.id]?.credit == 0)
         #expect(f.state.inFlightTotal == 4)
         // No demand left: no new take.
         #expect(takes(actions).isEmpty)
+    }
+
+    @Test func aReleasedRedeliveryNobodyWantsKeepsItsCount() throws {
+        var f = Fixture()
+        defer { f.finish() }
+        let subscriber = f.session()
+        _ = f.subscribe(subscriber, prefetch: 1)
+        let actions = f.taken([taken("m1", 1), taken("r2", 2, attempt: 3)])
+        // r2's third delivery never happened: it goes back with the two made before.
+        #expect(released(actions) == ["a 2 2 0"])
     }
 
     @Test func ackFreesSubscriberCredit() throws {
@@ -310,14 +443,18 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         let first = f.taken([taken("m1", 1), taken("m2", 2)], exhausted: true)
         #expect(try pushes(first).flatMap { $0.1 }.count == 1)
         #expect(f.state.inboxes["a"]?.subscribers[subscriber.id]?.credit == 0)
+        // m2 had no taker: handed back to the store.
+        #expect(released(first) == ["a 2 0 0"])
 
         let (refs, actions) = f.ack(subscriber, ["m1", "unknown"])
         #expect(refs == [EntryRef(priority: .medium, entryID: entry(1))])
         #expect(f.state.inFlightTotal == 0)
-        // The credit is back and m2 waits as a retry: ask the store for it.
-        let request = try #require(takes(actions).first)
+        #expect(f.state.inboxes["a"]?.subscribers[subscriber.id]?.credit == 1)
+        // The last take found the inbox empty; m2's release, once done, wakes the inbox and
+        // the freed credit asks the store for it.
+        #expect(takes(actions).isEmpty)
+        let request = try #require(takes(f.stored()).first)
         #expect(request.limit == 1)
-        #expect(request.retries[.medium] == [entry(2)])
 
         // Acking again finds nothing in flight.
         let (none, noActions) = f.ack(subscriber, ["m1"])
@@ -350,52 +487,67 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
 
     // MARK: Release, dead letters, timers
 
-    @Test func nackMakesARetryWithTheSameAttemptCount() throws {
+    @Test func nackReleasesWithTheDeliveriesMadeSoFar() throws {
         var f = Fixture()
         defer { f.finish() }
         let session = f.session()
         let (promise, _) = f.fetch(session)
-        _ = f.taken([taken("m1", 1)])
+        _ = f.taken([taken("m1", 1, priority: .low, attempt: 2)])
         _ = promise
         let (count, actions) = f.nack(session, ["m1", "not-in-flight"])
         #expect(count == 1)
         #expect(deadLetters(actions).isEmpty)
-        #expect(f.state.inboxes["a"]?.retries[Priority.medium.deliveryRank].map(\.attempts) == [1])
+        let release = try #require(releases(actions).first)
+        #expect(releases(actions).count == 1)
+        #expect(release.inbox == "a")
+        #expect(release.entry.ref == EntryRef(priority: .low, entryID: entry(1)))
+        // The next delivery is attempt 3, due at once.
+        #expect(release.entry.deliveries == 2)
+        #expect(release.entry.delayMilliseconds == 0)
+        #expect(f.state.inboxes["a"]?.inFlight.isEmpty == true)
         #expect(f.state.inFlightTotal == 0)
     }
 
-    @Test func nackWithDelayWaitsForItsTimer() throws {
+    @Test func nackWithDelayHandsTheDelayToTheStore() throws {
         var f = Fixture()
         defer { f.finish() }
         let session = f.session()
         let (promise, _) = f.fetch(session)
         _ = f.taken([taken("m1", 1)])
         _ = promise
-        _ = f.nack(session, ["m1"], delay: .seconds(2))
-        #expect(f.state.inboxes["a"]?.hasRetries == false)
-        var events: [TimerEvent] = []
-        while let event = f.state.timers.popDue(now: f.now + .seconds(2)) {
-            events.append(event)
-        }
-        let retry = try #require(events.compactMap { event -> RetryEntry? in
-            if case .retryDue(_, _, let entry) = event { return entry }
-            return nil
-        }.first)
-        _ = f.fire(.retryDue(inbox: "a", priority: .medium, entry: retry))
-        #expect(f.state.inboxes["a"]?.retries[Priority.medium.deliveryRank].map(\.entryID) == [entry(1)])
+        let timersBefore = f.state.timers.count
+        let (count, actions) = f.nack(session, ["m1"], delay: .milliseconds(2_500))
+        #expect(count == 1)
+        // The store keeps the delay (any daemon may deliver it once due): no timer here.
+        #expect(released(actions) == ["a 1 1 2500"])
+        #expect(f.state.timers.count == timersBefore)
+        #expect(takes(actions).isEmpty)
+    }
+
+    @Test func pushedNackGivesTheCreditBack() throws {
+        var f = Fixture()
+        defer { f.finish() }
+        let subscriber = f.session()
+        _ = f.subscribe(subscriber, prefetch: 1)
+        _ = f.taken([taken("m1", 1)], exhausted: false)
+        #expect(f.state.inboxes["a"]?.subscribers[subscriber.id]?.credit == 0)
+        let (_, actions) = f.nack(subscriber, ["m1"])
+        #expect(released(actions) == ["a 1 1 0"])
+        #expect(f.state.inboxes["a"]?.subscribers[subscriber.id]?.credit == 1)
+        // The inbox may still hold unread messages: the credit asks for them at once.
+        #expect(takes(actions).map(\.limit) == [1])
     }
 
     @Test func releaseAtMaxDeliveriesDeadLetters() throws {
         var f = Fixture(maxDeliveries: 2)
         defer { f.finish() }
         let session = f.session()
-        f.state.inboxes["a", default: InboxState()].addRetry(RetryEntry(entryID: entry(1), attempts: 1), priority: .high)
         let (promise, _) = f.fetch(session)
-        let delivered = try completions(f.taken([taken("m1", 1, priority: .high, retry: true)]))
+        let delivered = try completions(f.taken([taken("m1", 1, priority: .high, attempt: 2)]))
         #expect(delivered.first?.0 === promise.futureResult)
         #expect(delivered.first?.1.first?["delivery"]?["attempt"] == 2)
 
-        let (count, actions) = f.nack(session, ["m1"])
+        let (count, actions) = f.nack(session, ["m1"], delay: .seconds(1))
         #expect(count == 1)
         let dead = deadLetters(actions)
         #expect(dead.count == 1)
@@ -403,11 +555,12 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(dead.first?.1 == EntryRef(priority: .high, entryID: entry(1)))
         #expect(dead.first?.2.reason == "max_deliveries")
         #expect(dead.first?.2.attempts == 2)
-        #expect(f.state.inboxes["a"]?.hasRetries == false)
+        #expect(dead.first?.2.messageID == "m1")
+        #expect(releases(actions).isEmpty)
         #expect(f.state.inFlightTotal == 0)
     }
 
-    @Test func ackTimeoutRedeliversAndAStaleTokenIsIgnored() throws {
+    @Test func ackTimeoutReleasesAndAStaleTokenIsIgnored() throws {
         var f = Fixture()
         defer { f.finish() }
         let session = f.session()
@@ -417,10 +570,11 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         let oldToken = try #require(f.state.inboxes["a"]?.inFlight["m1"]?.token)
 
         // Nacked and delivered again: the first delivery's timer is now stale.
-        _ = f.nack(session, ["m1"])
+        #expect(released(f.nack(session, ["m1"]).1) == ["a 1 1 0"])
+        _ = f.stored()  // the release is done
         let (second, fetchActions) = f.fetch(session)
-        #expect(takes(fetchActions).first?.retries[.medium] == [entry(1)])
-        let again = try completions(f.taken([taken("m1", 1, retry: true)]))
+        #expect(takes(fetchActions).count == 1)
+        let again = try completions(f.taken([taken("m1", 1, attempt: 2)]))
         #expect(again.first?.0 === second.futureResult)
         #expect(again.first?.1.first?["delivery"]?["attempt"] == 2)
         let newToken = try #require(f.state.inboxes["a"]?.inFlight["m1"]?.token)
@@ -429,10 +583,10 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(f.fire(.ackTimeout(inbox: "a", messageID: "m1", token: oldToken)).isEmpty)
         #expect(f.state.inboxes["a"]?.inFlight["m1"] != nil)
 
-        // The current delivery's timer releases it for attempt 3.
-        _ = f.fire(.ackTimeout(inbox: "a", messageID: "m1", token: newToken))
+        // The current delivery's timer releases it, for attempt 3, at once.
+        let actions = f.fire(.ackTimeout(inbox: "a", messageID: "m1", token: newToken), at: f.now + .seconds(30))
         #expect(f.state.inboxes["a"]?.inFlight["m1"] == nil)
-        #expect(f.state.inboxes["a"]?.retries[Priority.medium.deliveryRank].map(\.attempts) == [2])
+        #expect(released(actions) == ["a 1 2 0"])
     }
 
     @Test func ackTimeoutOfTheLastAttemptDeadLetters() throws {
@@ -445,6 +599,7 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         let token = try #require(f.state.inboxes["a"]?.inFlight["m1"]?.token)
         let actions = f.fire(.ackTimeout(inbox: "a", messageID: "m1", token: token), at: f.now + .seconds(30))
         #expect(deadLetters(actions).map(\.2.attempts) == [1])
+        #expect(releases(actions).isEmpty)
     }
 
     @Test func detachReleasesEverythingAndEndsWaits() throws {
@@ -458,51 +613,51 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         let (waiting, _) = f.fetch(first, limit: 1, wait: .seconds(10))
         _ = f.taken([], exhausted: true)
 
-        var actions: [DeliveryAction] = []
-        f.state.detach(first, now: f.now, wallNow: f.wallNow, actions: &actions)
+        let actions = f.detach(first)
         let ended = try completions(actions)
         #expect(ended.count == 1)
         #expect(ended.first?.0 === waiting.futureResult)
         #expect(ended.first?.1.isEmpty == true)
         #expect(f.state.inboxes["a"]?.inFlight.isEmpty == true)
-        #expect(f.state.inboxes["a"]?.retries[Priority.medium.deliveryRank].map(\.attempts) == [1])
+        #expect(released(actions) == ["a 1 1 0"])
 
-        // The other connection of the same agent gets it as attempt 2.
-        let (promise, fetchActions) = f.fetch(second)
-        #expect(takes(fetchActions).first?.retries[.medium] == [entry(1)])
-        let again = try completions(f.taken([taken("m1", 1, retry: true)]))
+        // Once the store has it back (the release wakes the inbox), the other connection of
+        // the same agent gets it as attempt 2.
+        let (promise, fetchActions) = f.fetch(second, wait: .seconds(1))
+        #expect(takes(fetchActions).isEmpty)
+        #expect(takes(f.stored()).count == 1)
+        let again = try completions(f.taken([taken("m1", 1, attempt: 2)]))
         #expect(again.first?.0 === promise.futureResult)
         #expect(again.first?.1.first?["delivery"]?["attempt"] == 2)
+    }
+
+    /// The take was in the store when its only taker left: it comes back uncounted.
+    @Test func aTakeWhoseTakerLeftIsReleasedUncounted() throws {
+        var f = Fixture()
+        defer { f.finish() }
+        let session = f.session()
+        _ = f.fetch(session, limit: 2, wait: .seconds(5))
+        _ = f.detach(session)
+        // Kept while the take runs.
+        #expect(f.state.inboxes["a"]?.taking == true)
+        let actions = f.taken([taken("m1", 1), taken("r2", 2, priority: .critical, attempt: 3)])
+        #expect(released(actions) == ["a 1 0 0", "a 2 2 0"])
+        #expect(releases(actions).map(\.entry.ref.priority) == [.medium, .critical])
+        #expect(f.state.inboxes["a"] == nil)
+
+        // Same for an inbox the engine no longer knows at all.
+        let orphan = f.taken([taken("x", 9, attempt: 1)], inbox: "gone")
+        #expect(released(orphan) == ["gone 9 0 0"])
+        #expect(f.state.inboxes["gone"] == nil)
     }
 
     @Test func idleInboxesAreDropped() {
         var f = Fixture()
         defer { f.finish() }
         let session = f.session()
-        var actions: [DeliveryAction] = []
-        f.state.detach(session, now: f.now, wallNow: f.wallNow, actions: &actions)
+        let actions = f.detach(session)
         #expect(f.state.inboxes["a"] == nil)
         #expect(actions.isEmpty)
-    }
-
-    @Test func recoveredEntriesBecomeRetriesOrDeadLetters() {
-        var f = Fixture(maxDeliveries: 3)
-        defer { f.finish() }
-        var actions: [DeliveryAction] = []
-        f.state.recovered(
-            [
-                "a": [
-                    RecoveredEntry(ref: EntryRef(priority: .low, entryID: entry(1)), deliveries: 2),
-                    RecoveredEntry(ref: EntryRef(priority: .low, entryID: entry(2)), deliveries: 3),
-                ]
-            ],
-            wallNow: f.wallNow,
-            actions: &actions
-        )
-        #expect(f.state.inboxes["a"]?.retries[Priority.low.deliveryRank].map(\.entryID) == [entry(1)])
-        #expect(f.state.inboxes["a"]?.retries[Priority.low.deliveryRank].map(\.attempts) == [2])
-        #expect(deadLetters(actions).map(\.1.entryID) == [entry(2)])
-        #expect(deadLetters(actions).map(\.2.at) == [Timestamp(millisecondsSinceEpoch: f.wallNow)])
     }
 
     @Test func takeFailureFailsWaitersAndRetriesSubscribersLater() throws {
@@ -518,5 +673,52 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(failed.first?.futureResult === promise.futureResult)
         #expect(f.state.inboxes["a"]?.taking == false)
         #expect(f.state.timers.nextDeadline == f.now + .milliseconds(500))
+    }
+
+    // MARK: Watching other daemons' work
+
+    @Test func theFirstSessionWatchesTheInboxAndTheDroppedInboxUnwatches() {
+        var f = Fixture()
+        defer { f.finish() }
+        let first = f.session("a")
+        #expect(f.takeWatchChanges() == ["+a"])
+        let second = f.session("a")
+        let other = f.session("b")
+        // Once per inbox, however many sessions.
+        #expect(f.takeWatchChanges() == ["+b"])
+        _ = f.detach(first)
+        #expect(f.takeWatchChanges() == [])
+        _ = f.detach(second)
+        #expect(f.state.inboxes["a"] == nil)
+        #expect(f.takeWatchChanges() == ["-a"])
+
+        // Back again: watched again.
+        let again = f.session("a")
+        #expect(f.takeWatchChanges() == ["+a"])
+        _ = f.detach(again)
+        _ = f.detach(other)
+        #expect(f.takeWatchChanges() == ["-a", "-b"])
+    }
+
+    /// While the inbox is kept (a take in the store, deliveries in flight) it stays watched;
+    /// it is unwatched when it is finally dropped, and watched again by the next session.
+    @Test func anInboxKeptAfterItsLastSessionIsUnwatchedWhenDropped() throws {
+        var f = Fixture()
+        defer { f.finish() }
+        let session = f.session()
+        _ = f.fetch(session, limit: 1, wait: .seconds(5))
+        _ = f.takeWatchChanges()
+        _ = f.detach(session)
+        #expect(f.state.inboxes["a"] != nil)
+        #expect(f.takeWatchChanges() == [])
+
+        // A new session while the old take runs: its session count went to zero and back, so
+        // the watch is asked again (the store's watch is idempotent).
+        let next = f.session()
+        #expect(f.takeWatchChanges() == ["+a"])
+        _ = f.detach(next)
+        _ = f.taken([])
+        #expect(f.state.inboxes["a"] == nil)
+        #expect(f.takeWatchChanges() == ["-a"])
     }
 }

@@ -1,75 +1,8 @@
 import AgentCore
-import AgentdConfig
-import Foundation
 import NIOCore
-import NIOPosix
-import RedisStreams
 import Testing
 
 @testable import Broker
-
-/// The backends the conformance suite runs against: memory always, Redis when
-/// `AGENTD_TEST_REDIS=HOST:PORT` names a server (scripts/with-redis.sh sets it).
-enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
-    case memory
-    case redis
-
-    var testDescription: String { self.rawValue }
-
-    static var redisAddress: HostPort? {
-        guard let value = ProcessInfo.processInfo.environment["AGENTD_TEST_REDIS"], !value.isEmpty else { return nil }
-        return try? HostPort(parsing: value)
-    }
-
-    static var available: [StoreBackend] {
-        self.redisAddress == nil ? [.memory] : [.memory, .redis]
-    }
-}
-
-/// Runs `body` with a fresh store of `backend`; a Redis store gets its own key prefix, whose keys
-/// are deleted afterwards.
-func withStore(
-    _ backend: StoreBackend,
-    _ body: (any MessageStore, any EventLoop) async throws -> Void
-) async throws {
-    let loop = MultiThreadedEventLoopGroup.singleton.next()
-    switch backend {
-    case .memory:
-        let store = MemoryStore()
-        defer { store.shutdown() }
-        try await body(store, loop)
-    case .redis:
-        let address = try #require(StoreBackend.redisAddress, "AGENTD_TEST_REDIS is not HOST:PORT")
-        var configuration = AgentdConfiguration()
-        configuration.redis = address
-        configuration.keyPrefix = "ut-\(UUID().uuidString)"
-        let store = RedisStore(configuration: configuration)
-        let outcome: Result<Void, any Error>
-        do {
-            try await body(store, loop)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
-        store.shutdown()
-        try await deleteRedisKeys(address: address, prefix: configuration.keyPrefix)
-        try outcome.get()
-    }
-}
-
-private func deleteRedisKeys(address: HostPort, prefix: String) async throws {
-    let client = RedisClient(
-        configuration: RedisConfiguration(host: address.host, port: address.port, timeout: .seconds(2))
-    )
-    defer { client.shutdown() }
-    let keys = try await client.execute(RedisCommand("KEYS", prefix + ":*")).array ?? []
-    let names = keys.compactMap(\.bytes)
-    if !names.isEmpty {
-        _ = try await client.execute(RedisCommand([Array("DEL".utf8)] + names))
-    }
-}
-
-// MARK: Helpers
 
 private let inbox = "agent-a"
 
@@ -79,62 +12,72 @@ private func message(
     priority: Priority = .medium,
     sender: String = "sender",
     clientChosen: Bool = false,
-    expiresAt: Int64? = nil,
-    dueAt: Int64? = nil
+    ttl: Int64? = nil,
+    delay: Int64? = nil
 ) -> NewMessage {
-    NewMessage(
-        messageID: id,
-        clientChosenID: clientChosen,
-        sender: sender,
-        recipient: recipient,
-        priority: priority,
-        body: Array("{\"message_id\":\"\(id)\",\"priority\":\"\(priority.rawValue)\"}".utf8),
-        expiresAt: expiresAt,
-        dueAt: dueAt
-    )
+    testMessage(id, to: recipient, priority: priority, sender: sender, clientChosen: clientChosen, ttl: ttl, delay: delay)
 }
 
-private extension MessageStore {
-    @discardableResult
-    func send(_ message: NewMessage, window: Int = 600_000, on loop: any EventLoop) async throws -> SendOutcome {
-        try await self.send(message, dedupWindowMilliseconds: window, on: loop).get()
+/// The first take that delivers something once `due` (store clock) has come. On the manual
+/// clock, a take just before `due` must find nothing (and learn it is 1 ms away); on Redis'
+/// the inbox is polled, and a delivery seen before `due` fails the test.
+private func takeOnceDue(
+    _ store: any MessageStore,
+    _ clock: StoreClock,
+    due: Int64,
+    from agent: String = inbox,
+    on loop: any EventLoop
+) async throws -> TakeResult {
+    if clock.isManual {
+        try await clock.wait(until: due - 1)
+        let early = try await store.take(from: agent, on: loop)
+        #expect(early.taken.isEmpty, "nothing before it is due")
+        #expect(early.retryInMilliseconds == 1)
+        try await clock.wait(until: due)
+        return try await store.take(from: agent, on: loop)
     }
-
-    func take(
-        _ limit: Int = 100,
-        retries: [Priority: [EntryID]] = [:],
-        now: Int64 = WallClock.nowMilliseconds(),
-        from agent: String = inbox,
-        on loop: any EventLoop
-    ) async throws -> TakeResult {
-        try await self.take(TakeRequest(inbox: agent, retries: retries, limit: limit, now: now), on: loop).get()
+    var result = TakeResult(taken: [], expired: 0, exhausted: true, retryInMilliseconds: nil)
+    let came = try await eventually {
+        result = try await store.take(from: agent, on: loop)
+        guard !result.taken.isEmpty else { return false }
+        #expect(try await clock.now() >= due, "delivered before it was due")
+        return true
     }
+    #expect(came, "nothing came once due")
+    return result
+}
 
-    func ack(_ refs: [EntryRef], on loop: any EventLoop) async throws -> Int {
-        try await self.ack(inbox: inbox, refs: refs, on: loop).get()
+/// Checks that `result` (a take made just now) says the next thing is due `milliseconds`
+/// after `start`, a store time read before the call that set it. Exact on the manual clock;
+/// on Redis' the call ran somewhere between `start` and now, which bounds the answer, however
+/// long a loaded machine stalled in between.
+private func expectDueIn(
+    _ result: TakeResult,
+    _ milliseconds: Int64,
+    since start: Int64,
+    _ clock: StoreClock,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let now = try await clock.now()
+    guard now < start + milliseconds else { return }  // stalled past it: nothing to check
+    guard let retryIn = result.retryInMilliseconds else {
+        Issue.record("no retryInMilliseconds", sourceLocation: sourceLocation)
+        return
     }
-
-    func counters(on loop: any EventLoop) async throws -> StoreCounters {
-        try await self.counters(on: loop).get()
+    if clock.isManual {
+        #expect(retryIn == start + milliseconds - now, sourceLocation: sourceLocation)
+    } else {
+        #expect(retryIn <= milliseconds && retryIn >= start + milliseconds - now, sourceLocation: sourceLocation)
     }
 }
 
-private func ids(_ result: TakeResult) -> [String] {
-    result.taken.map(\.messageID)
-}
+/// The same checks on every backend (memory always, Redis with AGENTD_TEST_REDIS). Times the
+/// store measures (TTL, delays, released deliveries) are read on the store's clock: hand-set
+/// for the memory store, Redis' own for Redis (see `StoreClock`). One test at a time: the
+/// Redis cases mostly wait, and the whole test run shares two cores.
+@Suite(.serialized) struct MessageStoreConformanceTests {
+    // MARK: Send and take
 
-/// The retry lists a take request would carry for `messages`.
-private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
-    var out: [Priority: [EntryID]] = [:]
-    for message in messages {
-        out[message.ref.priority, default: []].append(message.ref.entryID)
-    }
-    return out
-}
-
-// MARK: Suite
-
-@Suite struct MessageStoreConformanceTests {
     @Test(arguments: StoreBackend.available)
     func sendThenTake(backend: StoreBackend) async throws {
         try await withStore(backend) { store, loop in
@@ -144,11 +87,11 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
             #expect(result.taken.count == 1)
             #expect(taken.messageID == "m1")
             #expect(taken.body == message("m1", priority: .high).body)
-            #expect(taken.isRetry == false)
+            #expect(taken.attempt == 1)
             #expect(taken.ref.priority == .high)
-            #expect(result.dropped.isEmpty)
             #expect(result.expired == 0)
             #expect(result.exhausted)
+            #expect(result.retryInMilliseconds == nil)
             // Taken once, it is not new any more.
             #expect(try await store.take(on: loop).taken.isEmpty)
         }
@@ -210,25 +153,30 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
         }
     }
 
+    // MARK: Released deliveries
+
     @Test(arguments: StoreBackend.available)
-    func retriesComeBeforeNewMessagesOfTheirPriority(backend: StoreBackend) async throws {
+    func retriesComeBeforeNewMessagesOfTheirPriorityOldestFirst(backend: StoreBackend) async throws {
         try await withStore(backend) { store, loop in
             try await store.send(message("h1", priority: .high), on: loop)
             try await store.send(message("m1"), on: loop)
             try await store.send(message("m2"), on: loop)
-            let first = try await store.take(2, on: loop)
-            #expect(ids(first) == ["h1", "m1"])
             try await store.send(message("m3"), on: loop)
+            let first = try await store.take(3, on: loop)
+            #expect(ids(first) == ["h1", "m1", "m2"])
+            try await store.send(message("m4"), on: loop)
             try await store.send(message("l1", priority: .low), on: loop)
 
-            // Retries listed out of order still come back oldest first within their priority
-            // when the engine sorts them; here they are passed in order.
-            let again = try await store.take(10, retries: retries(first.taken), on: loop)
-            #expect(ids(again) == ["h1", "m1", "m2", "m3", "l1"])
-            #expect(again.taken.map(\.isRetry) == [true, true, false, false, false])
-            #expect(again.taken[0].ref == first.taken[0].ref)
-            #expect(again.taken[1].ref == first.taken[1].ref)
-            #expect(again.dropped.isEmpty)
+            // Released newest first, in two calls: still delivered oldest entry first.
+            #expect(try await store.release([first.taken[2]], on: loop) == 1)
+            #expect(try await store.release([first.taken[1], first.taken[0]], on: loop) == 2)
+            let again = try await store.take(10, on: loop)
+            #expect(ids(again) == ["h1", "m1", "m2", "m3", "m4", "l1"])
+            #expect(again.taken.map(\.attempt) == [2, 2, 2, 1, 1, 1])
+            #expect(again.taken.prefix(3).map(\.ref) == first.taken.map(\.ref))
+            #expect(again.taken[0].body == first.taken[0].body)
+            #expect(again.exhausted)
+            #expect(again.retryInMilliseconds == nil)
         }
     }
 
@@ -237,24 +185,121 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
         try await withStore(backend) { store, loop in
             try await store.send(message("m1"), on: loop)
             let first = try await store.take(on: loop)
+            try await store.release(first.taken, on: loop)
             try await store.send(message("c1", priority: .critical), on: loop)
-            let again = try await store.take(retries: retries(first.taken), on: loop)
+            let again = try await store.take(on: loop)
             #expect(ids(again) == ["c1", "m1"])
-            #expect(again.taken.map(\.isRetry) == [false, true])
+            #expect(again.taken.map(\.attempt) == [1, 2])
         }
     }
 
     @Test(arguments: StoreBackend.available)
-    func retriesCountAgainstTheLimit(backend: StoreBackend) async throws {
+    func retriesCountAgainstTheLimitAndTheRestStayDue(backend: StoreBackend) async throws {
         try await withStore(backend) { store, loop in
-            for n in 1...3 {
+            for n in 1...4 {
                 try await store.send(message("m\(n)"), on: loop)
             }
-            let first = try await store.take(2, on: loop)
-            let again = try await store.take(2, retries: retries(first.taken), on: loop)
+            let first = try await store.take(3, on: loop)
+            try await store.release(first.taken, on: loop)
+            let again = try await store.take(2, on: loop)
             #expect(ids(again) == ["m1", "m2"])
-            #expect(again.taken.map(\.isRetry) == [true, true])
-            #expect(ids(try await store.take(2, on: loop)) == ["m3"])
+            #expect(again.taken.map(\.attempt) == [2, 2])
+            #expect(again.exhausted == false)
+            // m3 is due already: the next take may come at once.
+            #expect(again.retryInMilliseconds == 0)
+            let rest = try await store.take(2, on: loop)
+            #expect(ids(rest) == ["m3", "m4"])
+            #expect(rest.taken.map(\.attempt) == [2, 1])
+            #expect(rest.retryInMilliseconds == nil)
+        }
+    }
+
+    /// The attempt of the next delivery is the deliveries the release counted, plus one: a nack
+    /// counts the delivery it ends, a take whose taker went away counts none.
+    @Test(arguments: StoreBackend.available)
+    func theNextAttemptIsTheReleasedDeliveriesPlusOne(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, loop in
+            try await store.send(message("nacked"), on: loop)
+            try await store.send(message("unsent", priority: .high), on: loop)
+            let first = try await store.take(on: loop)
+            #expect(ids(first) == ["unsent", "nacked"])
+            #expect(try await store.release([first.taken[1]], deliveries: 3, on: loop) == 1)
+            #expect(try await store.release([first.taken[0]], deliveries: 0, on: loop) == 1)
+            let again = try await store.take(on: loop)
+            #expect(ids(again) == ["unsent", "nacked"])
+            #expect(again.taken.map(\.attempt) == [1, 4])
+
+            // And again: each take counts one more.
+            try await store.release([again.taken[1]], deliveries: 4, on: loop)
+            #expect(try await store.take(on: loop).taken.map(\.attempt) == [5])
+            // What `pending` reports is the same count.
+            let pending = try await store.pending(inbox: inbox, on: loop).get()
+            #expect(pending.map(\.deliveries).sorted() == [1, 5])
+            #expect(try await store.counters(on: loop).delivered == 5)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func aReleaseWaitsForItsDelay(backend: StoreBackend) async throws {
+        try await withClockedStore(backend) { store, loop, clock in
+            try await store.send(message("m1"), on: loop)
+            try await store.send(message("m2"), on: loop)
+            let first = try await store.take(on: loop).taken
+            #expect(first.map(\.messageID) == ["m1", "m2"])
+
+            // Not before its delay: the take says when to look again.
+            let released = try await clock.now()
+            #expect(try await store.release([first[0]], delay: 60_000, on: loop) == 1)
+            let early = try await store.take(on: loop)
+            #expect(early.taken.isEmpty)
+            try await expectDueIn(early, 60_000, since: released, clock)
+
+            // Once due, delivered again, as the next attempt of the same entry.
+            let start = try await clock.now()
+            #expect(try await store.release([first[1]], delay: clock.delay, on: loop) == 1)
+            let due = try await takeOnceDue(store, clock, due: start + clock.delay, on: loop)
+            #expect(ids(due) == ["m2"])
+            #expect(due.taken.first?.attempt == 2)
+            #expect(due.taken.first?.ref == first[1].ref)
+            // m1 still waits.
+            try await expectDueIn(due, 60_000, since: released, clock)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func aReleaseOfAnAckedEntryIsANoOp(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, loop in
+            try await store.send(message("m1"), on: loop)
+            let taken = try await store.take(on: loop).taken
+            #expect(try await store.ack(taken.map(\.ref), on: loop) == 1)
+            #expect(try await store.release(taken, on: loop) == 0)
+            // Nor one the store never had (in a stream it has).
+            let unknown = TakenMessage(ref: EntryRef(priority: .medium, entryID: EntryID(high: 1, low: 1)), messageID: "x", body: [], attempt: 1)
+            #expect(try await store.release([unknown], on: loop) == 0)
+            let again = try await store.take(on: loop)
+            #expect(again.taken.isEmpty)
+            #expect(again.retryInMilliseconds == nil)
+            let counters = try await store.counters(on: loop)
+            #expect(counters.acked == 1)
+            #expect(counters.delivered == 1)
+            #expect(counters.pending == 0)
+        }
+    }
+
+    /// Acked while waiting for its next attempt (an ack that raced its own ack timeout): the
+    /// retry finds nothing and is forgotten.
+    @Test(arguments: StoreBackend.available)
+    func aReleasedEntryAckedWhileWaitingIsNotDelivered(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, loop in
+            try await store.send(message("m1"), on: loop)
+            let taken = try await store.take(on: loop).taken
+            try await store.release(taken, on: loop)
+            #expect(try await store.ack(taken.map(\.ref), on: loop) == 1)
+            let again = try await store.take(on: loop)
+            #expect(again.taken.isEmpty)
+            #expect(again.retryInMilliseconds == nil)
+            #expect(try await store.pending(inbox: inbox, on: loop).get().isEmpty)
+            #expect(try await store.counters(on: loop).delivered == 1)
         }
     }
 
@@ -268,18 +313,39 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
             #expect(try await store.ack(taken.map(\.ref), on: loop) == 0)
             let unknown = EntryRef(priority: .high, entryID: EntryID(high: 1, low: 1))
             #expect(try await store.ack([unknown], on: loop) == 0)
-
-            // The engine may still hold retries of an acked entry: they come back as dropped.
-            let again = try await store.take(retries: retries(taken), on: loop)
-            #expect(again.taken.isEmpty)
-            #expect(Set(again.dropped) == Set(taken.map(\.ref)))
-            #expect(again.expired == 0)
+            #expect(try await store.pending(inbox: inbox, on: loop).get().isEmpty)
 
             let counters = try await store.counters(on: loop)
             #expect(counters.acked == 2)
             #expect(counters.pending == 0)
         }
     }
+
+    @Test(arguments: StoreBackend.available)
+    func pendingListsDeliveriesNotAckedWithTheirCounts(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, loop in
+            try await store.send(message("m1"), on: loop)
+            try await store.send(message("m2"), on: loop)
+            try await store.send(message("c1", priority: .critical), on: loop)
+            try await store.send(message("b1", to: "agent-b"), on: loop)
+            try await store.send(message("unread"), on: loop)
+            let taken = try await store.take(3, on: loop).taken
+            #expect(taken.map(\.messageID) == ["c1", "m1", "m2"])
+            _ = try await store.take(from: "agent-b", on: loop)
+            #expect(try await store.ack([taken[2].ref], on: loop) == 1)
+            // m1 delivered twice.
+            try await store.release([taken[1]], on: loop)
+            #expect(try await store.take(1, on: loop).taken.map(\.messageID) == ["m1"])
+
+            let pending = try await store.pending(inbox: inbox, on: loop).get()
+            #expect(pending.map(\.ref) == [taken[0].ref, taken[1].ref])
+            #expect(pending.map(\.deliveries) == [1, 2])
+            #expect(try await store.pending(inbox: "agent-b", on: loop).get().count == 1)
+            #expect(try await store.pending(inbox: "agent-c", on: loop).get().isEmpty)
+        }
+    }
+
+    // MARK: Dedup
 
     @Test(arguments: StoreBackend.available)
     func dedupDuplicateAndConflict(backend: StoreBackend) async throws {
@@ -296,9 +362,9 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
 
     @Test(arguments: StoreBackend.available)
     func dedupForgetsAfterTheWindow(backend: StoreBackend) async throws {
-        try await withStore(backend) { store, loop in
+        try await withClockedStore(backend) { store, loop, clock in
             #expect(try await store.send(message("y", clientChosen: true), window: 1, on: loop) == .stored)
-            try await Task.sleep(for: .milliseconds(20))
+            try await clock.advance(20)
             #expect(try await store.send(message("y", clientChosen: true), window: 1, on: loop) == .stored)
             #expect(try await store.counters(on: loop).sent == 2)
         }
@@ -314,48 +380,132 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
         }
     }
 
+    // MARK: TTL
+
     @Test(arguments: StoreBackend.available)
     func expiredMessagesAreDroppedAndCounted(backend: StoreBackend) async throws {
-        try await withStore(backend) { store, loop in
-            let base = WallClock.nowMilliseconds()
-            try await store.send(message("short", expiresAt: base + 1_000), on: loop)
+        try await withClockedStore(backend) { store, loop, clock in
+            try await store.send(message("short", ttl: clock.delay), on: loop)
             try await store.send(message("keep"), on: loop)
-            try await store.send(message("long", expiresAt: base + 10_000), on: loop)
-            let result = try await store.take(now: base + 2_000, on: loop)
+            try await store.send(message("long", ttl: 600_000), on: loop)
+            // Also through the script (a client-chosen id).
+            try await store.send(message("short2", clientChosen: true, ttl: clock.delay), on: loop)
+            // The TTL runs from each send, on the store's clock.
+            try await clock.wait(until: try await clock.now() + clock.delay)
+            let result = try await store.take(on: loop)
             #expect(ids(result) == ["keep", "long"])
-            #expect(result.expired == 1)
+            #expect(result.expired == 2)
             let counters = try await store.counters(on: loop)
-            #expect(counters.expired == 1)
-            #expect(counters.sent == 3)
+            #expect(counters.expired == 2)
+            #expect(counters.sent == 4)
             #expect(counters.pending == 2)
             #expect(counters.delivered == 2)
         }
     }
 
-    @Test(arguments: StoreBackend.available)
-    func expiryAtExactlyNowExpires(backend: StoreBackend) async throws {
-        try await withStore(backend) { store, loop in
-            let base = WallClock.nowMilliseconds()
-            try await store.send(message("edge", expiresAt: base + 500), on: loop)
-            #expect(ids(try await store.take(now: base + 499, on: loop)) == ["edge"])
-            try await store.send(message("edge2", expiresAt: base + 500), on: loop)
-            let result = try await store.take(now: base + 500, on: loop)
+    /// The TTL runs from the store's clock at the send, to the millisecond.
+    @Test func memoryExpiryAtExactlyTheTTLExpires() async throws {
+        try await withClockedStore(.memory) { store, loop, clock in
+            try await store.send(message("edge", ttl: 500), on: loop)
+            try await clock.advance(499)
+            #expect(ids(try await store.take(on: loop)) == ["edge"])
+            try await store.send(message("edge2", ttl: 500), on: loop)
+            try await clock.advance(500)
+            let result = try await store.take(on: loop)
             #expect(result.taken.isEmpty)
             #expect(result.expired == 1)
         }
     }
 
     @Test(arguments: StoreBackend.available)
-    func expiredRetryIsDroppedAndCounted(backend: StoreBackend) async throws {
-        try await withStore(backend) { store, loop in
-            let base = WallClock.nowMilliseconds()
-            try await store.send(message("e", expiresAt: base + 1_000), on: loop)
-            let first = try await store.take(now: base, on: loop)
+    func anExpiredRetryIsDroppedAndCounted(backend: StoreBackend) async throws {
+        try await withClockedStore(backend) { store, loop, clock in
+            let ttl: Int64 = clock.isManual ? 1_000 : 1_500
+            let sent = try await clock.now()
+            try await store.send(message("e", ttl: ttl), on: loop)
+            let first = try await store.take(on: loop)
+            guard try await clock.now() < sent + ttl else {
+                // The machine stalled past the TTL before the first delivery: nothing to check.
+                return
+            }
             #expect(ids(first) == ["e"])
-            let again = try await store.take(retries: retries(first.taken), now: base + 5_000, on: loop)
+            try await store.release(first.taken, on: loop)
+            try await clock.wait(until: try await clock.now() + ttl)
+            let again = try await store.take(on: loop)
             #expect(again.taken.isEmpty)
-            #expect(again.dropped == first.taken.map(\.ref))
             #expect(again.expired == 1)
+            #expect(again.retryInMilliseconds == nil)
+            #expect(try await store.pending(inbox: inbox, on: loop).get().isEmpty)
+            let counters = try await store.counters(on: loop)
+            #expect(counters.expired == 1)
+            #expect(counters.pending == 0)
+        }
+    }
+
+    // MARK: Delayed sends
+
+    @Test(arguments: StoreBackend.available)
+    func delayedSendsJoinTheInboxAtTheTakeOnceDue(backend: StoreBackend) async throws {
+        try await withClockedStore(backend) { store, loop, clock in
+            let sent = try await clock.now()
+            try await store.send(message("later", delay: 60_000), on: loop)
+            try await store.send(message("now"), on: loop)
+            let first = try await store.take(on: loop)
+            #expect(ids(first) == ["now"])
+            #expect(first.exhausted)
+            // The take tells when to look again.
+            try await expectDueIn(first, 60_000, since: sent, clock)
+
+            let start = try await clock.now()
+            try await store.send(message("soon", delay: clock.delay), on: loop)
+            let result = try await takeOnceDue(store, clock, due: start + clock.delay, on: loop)
+            #expect(ids(result) == ["soon"])
+            #expect(result.taken.first?.attempt == 1)
+            #expect(result.taken.first?.body == message("soon").body)
+            try await expectDueIn(result, 60_000, since: sent, clock)
+
+            let counters = try await store.counters(on: loop)
+            #expect(counters.sent == 3)
+            #expect(counters.delivered == 2)
+            #expect(counters.pending == 3)
+        }
+    }
+
+    /// Delayed sends join in due order, with their priority; another inbox's are its own (they
+    /// neither join nor count in this inbox's next due time).
+    @Test(arguments: StoreBackend.available)
+    func delayedSendsJoinInDueOrderPerInbox(backend: StoreBackend) async throws {
+        try await withClockedStore(backend) { store, loop, clock in
+            let sent = try await clock.now()
+            try await store.send(message("a-later", delay: 60_000), on: loop)
+            try await store.send(message("b-later", to: "agent-b", delay: 30_000), on: loop)
+            // Each inbox's next due time is its own.
+            try await expectDueIn(try await store.take(on: loop), 60_000, since: sent, clock)
+            try await expectDueIn(try await store.take(from: "agent-b", on: loop), 30_000, since: sent, clock)
+            #expect(try await store.take(from: "agent-c", on: loop).retryInMilliseconds == nil)
+
+            let delay = clock.delay
+            try await store.send(message("second", delay: delay + 200), on: loop)
+            try await store.send(message("first", delay: delay), on: loop)
+            try await store.send(message("urgent", priority: .critical, delay: delay + 100), on: loop)
+            try await clock.wait(until: try await clock.now() + delay + 200)
+            let result = try await store.take(on: loop)
+            #expect(ids(result) == ["urgent", "first", "second"])
+            #expect(result.taken.map(\.ref.priority) == [.critical, .medium, .medium])
+            // Another inbox's take moved nothing of agent-a's, and agent-a's nothing of agent-b's.
+            #expect(try await store.take(from: "agent-b", on: loop).taken.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func aDelayedSendKeepsItsTTLFromTheSend(backend: StoreBackend) async throws {
+        try await withClockedStore(backend) { store, loop, clock in
+            try await store.send(message("stale", ttl: clock.delay / 2, delay: clock.delay), on: loop)
+            try await clock.wait(until: try await clock.now() + clock.delay)
+            let result = try await store.take(on: loop)
+            #expect(result.taken.isEmpty)
+            #expect(result.expired == 1)
+            #expect(result.retryInMilliseconds == nil)
             let counters = try await store.counters(on: loop)
             #expect(counters.expired == 1)
             #expect(counters.pending == 0)
@@ -363,54 +513,18 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
     }
 
     @Test(arguments: StoreBackend.available)
-    func delayedMessagesWaitForPromotion(backend: StoreBackend) async throws {
-        try await withStore(backend) { store, loop in
-            let due = WallClock.nowMilliseconds() + 60_000
-            try await store.send(message("later", dueAt: due), on: loop)
-            try await store.send(message("now"), on: loop)
-            #expect(ids(try await store.take(now: due + 1, on: loop)) == ["now"])
-
-            let early = try await store.promoteDue(now: due - 1, on: loop).get()
-            #expect(early.inboxes.isEmpty)
-            #expect(early.nextDue == due)
-            #expect(try await store.take(now: due + 1, on: loop).taken.isEmpty)
-
-            let promoted = try await store.promoteDue(now: due, on: loop).get()
-            #expect(promoted.inboxes == [inbox])
-            #expect(promoted.nextDue == nil)
-            let result = try await store.take(now: due + 1, on: loop)
-            #expect(ids(result) == ["later"])
-            #expect(result.taken.first?.isRetry == false)
-
-            let counters = try await store.counters(on: loop)
-            #expect(counters.sent == 2)
-            #expect(counters.delivered == 2)
+    func aDelayedSendIsDeduplicatedLikeAnyOther(backend: StoreBackend) async throws {
+        try await withClockedStore(backend) { store, loop, clock in
+            let start = try await clock.now()
+            #expect(try await store.send(message("d", clientChosen: true, delay: clock.delay), on: loop) == .stored)
+            #expect(try await store.send(message("d", clientChosen: true, delay: clock.delay), on: loop) == .duplicate)
+            #expect(ids(try await takeOnceDue(store, clock, due: start + clock.delay, on: loop)) == ["d"])
+            #expect(try await store.take(on: loop).taken.isEmpty)
+            #expect(try await store.counters(on: loop).sent == 1)
         }
     }
 
-    @Test(arguments: StoreBackend.available)
-    func delayedMessagesPromoteInDueOrder(backend: StoreBackend) async throws {
-        try await withStore(backend) { store, loop in
-            let base = WallClock.nowMilliseconds() + 60_000
-            try await store.send(message("second", dueAt: base + 20), on: loop)
-            try await store.send(message("first", dueAt: base + 10), on: loop)
-            try await store.send(message("third", to: "agent-b", dueAt: base + 30), on: loop)
-            let promoted = try await store.promoteDue(now: base + 20, on: loop).get()
-            #expect(promoted.inboxes == [inbox])
-            #expect(promoted.nextDue == base + 30)
-            #expect(ids(try await store.take(on: loop)) == ["first", "second"])
-        }
-    }
-
-    @Test(arguments: StoreBackend.available)
-    func recoverReportsTheNextDelayedMessage(backend: StoreBackend) async throws {
-        try await withStore(backend) { store, loop in
-            #expect(try await store.recover(on: loop).get().nextDue == nil)
-            let due = WallClock.nowMilliseconds() + 60_000
-            try await store.send(message("d", dueAt: due), on: loop)
-            #expect(try await store.recover(on: loop).get().nextDue == due)
-        }
-    }
+    // MARK: Dead letters
 
     @Test(arguments: StoreBackend.available)
     func deadLetterListRequeue(backend: StoreBackend) async throws {
@@ -436,10 +550,9 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
             #expect(counters.dead == 1)
             #expect(counters.pending == 1)
 
-            // A dead message is no longer in flight: its retry is dropped, its ack counts 0.
-            let retry = try await store.take(retries: retries([doomed]), on: loop)
-            #expect(retry.taken.isEmpty)
-            #expect(retry.dropped == [doomed.ref])
+            // A dead message is no longer in flight: its release and its ack find nothing.
+            #expect(try await store.release([doomed], on: loop) == 0)
+            #expect(try await store.take(on: loop).taken.isEmpty)
             #expect(try await store.ack([doomed.ref], on: loop) == 0)
 
             #expect(try await store.requeueDead(inbox: inbox, messageIDs: ["doomed", "unknown"], on: loop).get() == 1)
@@ -453,7 +566,7 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
             let back = try await store.take(on: loop)
             #expect(ids(back) == ["doomed"])
             let requeued = try #require(back.taken.first)
-            #expect(requeued.isRetry == false)
+            #expect(requeued.attempt == 1)
             #expect(requeued.ref.priority == .high)
             #expect(requeued.body == doomed.body)
         }
@@ -490,6 +603,8 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
         }
     }
 
+    // MARK: Counters, health
+
     @Test(arguments: StoreBackend.available)
     func countersFollowALifecycle(backend: StoreBackend) async throws {
         try await withStore(backend) { store, loop in
@@ -503,9 +618,11 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
             #expect(counters.delivered == 0)
 
             let first = try await store.take(3, on: loop).taken
-            _ = try await store.take(3, retries: retries([first[0]]), on: loop)
+            try await store.release([first[0]], on: loop)
+            _ = try await store.take(3, on: loop)
             counters = try await store.counters(on: loop)
             #expect(counters.delivered == 5)  // 3 new + 1 retry + 1 new
+            #expect(counters.pending == 4)
 
             #expect(try await store.ack([first[1].ref], on: loop) == 1)
             let reason = DeadLetterReason(reason: "r", attempts: 2, at: Timestamp(millisecondsSinceEpoch: 0))
@@ -527,50 +644,21 @@ private func retries(_ messages: [TakenMessage]) -> [Priority: [EntryID]] {
         }
     }
 
-    // MARK: Redis only
+    // MARK: The memory store is one whole system
 
-    @Test(.enabled(if: StoreBackend.redisAddress != nil, "set AGENTD_TEST_REDIS=HOST:PORT (scripts/with-redis.sh)"))
-    func redisRecoverListsEntriesTakenNotAcked() async throws {
-        try await withStore(.redis) { store, loop in
+    @Test func memoryStoreIsItsOnlyDaemon() async throws {
+        try await withStore(.memory) { store, loop in
+            #expect(store.daemonID == "memory")
             try await store.send(message("m1"), on: loop)
-            try await store.send(message("m2"), on: loop)
-            try await store.send(message("c1", to: "agent-b", priority: .critical), on: loop)
-            try await store.send(message("unread"), on: loop)
-            let taken = try await store.take(2, on: loop).taken
-            #expect(ids(TakeResult(taken: taken, dropped: [], expired: 0, exhausted: false)) == ["m1", "m2"])
-            let other = try await store.take(from: "agent-b", on: loop).taken
-            #expect(try await store.ack([taken[1].ref], on: loop) == 1)
-            // m1 delivered twice.
-            _ = try await store.take(1, retries: retries([taken[0]]), on: loop)
-
-            let recovered = try await store.recover(on: loop).get()
-            #expect(Set(recovered.inFlight.keys) == [inbox, "agent-b"])
-            let entries = try #require(recovered.inFlight[inbox])
-            #expect(entries.count == 1)
-            #expect(entries.first?.ref == taken[0].ref)
-            #expect(entries.first?.deliveries == 2)
-            let b = try #require(recovered.inFlight["agent-b"])
-            #expect(b.map(\.ref) == other.map(\.ref))
-            #expect(b.first?.deliveries == 1)
-            #expect(recovered.nextDue == nil)
+            _ = try await store.take(on: loop)
+            // Nobody else to take over from, and it never dies.
+            #expect(try await store.takeOver(daemon: "memory", on: loop).get() == 0)
+            #expect(try await store.takeOver(daemon: "other", on: loop).get() == 0)
+            #expect(try await store.pending(inbox: inbox, on: loop).get().count == 1)
+            #expect(try await store.join(leaseMilliseconds: 1_000, on: loop).get())
+            #expect(try await store.renew(leaseMilliseconds: 1_000, on: loop).get() == (.renewed, 1))
+            #expect(try await store.claimDeadDaemons(reserveMilliseconds: 1_000, on: loop).get().isEmpty)
+            #expect(try await store.liveDaemons(on: loop).get() == ["memory"])
         }
-    }
-
-    @Test(.enabled(if: StoreBackend.redisAddress != nil, "set AGENTD_TEST_REDIS=HOST:PORT (scripts/with-redis.sh)"))
-    func redisKeepsMessagesAcrossStoreInstances() async throws {
-        // Same prefix, a new store object: what a restarted agentd sees.
-        let address = try #require(StoreBackend.redisAddress)
-        var configuration = AgentdConfiguration()
-        configuration.redis = address
-        configuration.keyPrefix = "ut-\(UUID().uuidString)"
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let first = RedisStore(configuration: configuration)
-        try await first.send(message("persisted"), on: loop)
-        first.shutdown()
-        let second = RedisStore(configuration: configuration)
-        let result = try await second.take(on: loop)
-        second.shutdown()
-        try await deleteRedisKeys(address: address, prefix: configuration.keyPrefix)
-        #expect(ids(result) == ["persisted"])
     }
 }
