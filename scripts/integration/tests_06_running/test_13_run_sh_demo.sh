@@ -2,8 +2,9 @@
 # The newcomer's first command: scripts/run.sh builds, starts its own Redis and agentd, and
 # runs both demos (messaging, then the supervisor/workers story) to the end.
 source "$(dirname "$0")/../test_functions.sh"
-out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
+# In $TEST_TMP, which the helpers' exit trap removes (a trap of its own here would replace
+# that one and leave $TEST_TMP behind).
+out="$TEST_TMP/run.out"
 AGENTD_DEMO_ONLY=1 timeout 150 "$REPO_ROOT/scripts/run.sh" >"$out" 2>&1 || { tail -30 "$out"; fail "run.sh exited non-zero"; }
 grep -q "demo finished." "$out" || { tail -30 "$out"; fail "messaging demo did not finish"; }
 grep -q "story finished." "$out" || { tail -30 "$out"; fail "story did not finish"; }

@@ -5,6 +5,8 @@
 # as a slow consumer; agentd's RSS stays bounded, the producer is never slowed to a halt,
 # and every message reaches a reader afterwards (the ones pushed to the dead connection
 # come back with attempt 2).
+# serial: pushes ~24 MiB through the shared Redis in one burst and asserts no store error;
+#   beside other tests Redis replies took over 2 s (`unavailable`).
 source "$(dirname "$0")/../test_functions.sh"
 AGENTD_MAX_OUTBOUND_BYTES=1048576 start_agentd
 py <<'PY'

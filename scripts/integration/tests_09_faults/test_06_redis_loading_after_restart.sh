@@ -6,6 +6,8 @@
 # safe), never with `internal` (the code for an agentd bug), and health must say
 # degraded/down while Redis is loading, not ok/up. Once loaded, sends are ok again and every
 # send answered ok is delivered (lost = 0).
+# serial: how long Redis takes to load (and whether it answers PING meanwhile) depends on
+#   the CPU it gets; beside other tests the loading window was not seen.
 source "$(dirname "$0")/../test_functions.sh"
 require_redis
 export PYTHONPATH="$(cd "$(dirname "$0")" && pwd):$PYTHONPATH"
@@ -47,7 +49,12 @@ def watch_health():
 def watch_redis():          # ground truth: when is Redis loading?
     while not stop.is_set():
         t = now()
-        r = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, timeout=5).stdout
+        try:
+            r = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, timeout=5).stdout
+        except subprocess.TimeoutExpired:
+            # No answer in 5 s (a starved machine): no sample, but keep watching; an exception
+            # here would end the thread and leave `loading` empty for the rest of the run.
+            continue
         if r.startswith("LOADING"):
             loading.append(t)
         time.sleep(0.05)

@@ -9,19 +9,27 @@ from admin import get_json
 assert get_json("/readyz") == {"status": "serving"}
 PY
 # A long poll keeps the drain busy for ~3 s (the drain lets in-flight requests finish).
+# It touches $MARK once its fetch is written; the SIGTERM comes 0.5 s after that, sent by
+# the /readyz watcher itself once it is running (on a busy machine starting Python can take
+# longer than the drain lasts, so neither start may sit between the SIGTERM and the checks).
+export MARK="$TEST_TMP/fetch-sent"
 py <<'PY' &
+import os
 from wire import Conn
 c = Conn(timeout=10)
 c.hello("drain-waiter")
-c.request("fetch", wait_ms=3000, timeout=10)
+c.send_line({"op": "fetch", "id": 2, "wait_ms": 3000})
+open(os.environ["MARK"], "w").close()
+c.recv_reply(timeout=10)
 PY
 poller=$!
 _STARTED_PIDS+=("$poller")
-sleep 0.5
-kill -TERM "$AGENTD_PID"
+wait_for_mark "$MARK" "$poller"
 py <<'PY'
-import json, time
+import json, os, signal, time
 from admin import get
+time.sleep(0.5)
+os.kill(int(os.environ["AGENTD_PID"]), signal.SIGTERM)
 end = time.monotonic() + 2.5
 status = None
 while time.monotonic() < end:
