@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial: a takeover within 6 s under a running load; CPU starvation beside other tests stretches it
 # kill -9 of one daemon of two in the middle of a load. Two senders (one on A, one on B,
 # 150 msg/s each, every message with its own message_id) and four receivers of one agent
 # (fetch and push on A, fetch and push on B) that ack everything, except that receivers on
