@@ -22,6 +22,9 @@ struct AgentdBench: AsyncParsableCommand {
     @Option(help: "agentd's agent port.")
     var server = "127.0.0.1:7420"
 
+    @Option(help: "The consumers' agent port, e.g. another daemon on the same Redis (cycle, fetch, latency; default --server).")
+    var consumerServer: String?
+
     @Option(help: "Messages to move (default: 200000 send, 100000 cycle/fetch, 10 s worth for latency).")
     var messages: Int?
 
@@ -74,13 +77,18 @@ struct AgentdBench: AsyncParsableCommand {
         if let agents, agents < 1 { throw ValidationError("--agents must be at least 1") }
         if size < 0 { throw ValidationError("--size must not be negative") }
         guard HostAndPort(server) != nil else { throw ValidationError("--server must be HOST:PORT") }
+        if let consumerServer, HostAndPort(consumerServer) == nil {
+            throw ValidationError("--consumer-server must be HOST:PORT")
+        }
     }
 
     func run() async throws {
         guard let address = HostAndPort(server) else { throw ValidationError("--server must be HOST:PORT") }
+        let consumerAddress = consumerServer.flatMap(HostAndPort.init) ?? address
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let bench = Bench(
             connector: Connector(group: group, host: address.host, port: address.port),
+            consumerConnector: Connector(group: group, host: consumerAddress.host, port: consumerAddress.port),
             options: settings,
             prefix: "bench\(ProcessInfo.processInfo.processIdentifier)")
         bench.armWatchdog(seconds: timeout)

@@ -2,17 +2,20 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// What every scenario shares: the connector, the options, a per-process agent id prefix
+/// What every scenario shares: the connectors, the options, a per-process agent id prefix
 /// (so runs never read each other's inboxes) and the watchdog that bounds the run.
 final class Bench: Sendable {
     let connector: Connector
+    /// Where consumers connect: `--consumer-server` (another daemon), else `connector`.
+    let consumerConnector: Connector
     let options: BenchSettings
     let prefix: String
     private let current = Mutex<RunState?>(nil)
     private let samples = Mutex<[String]>([])
 
-    init(connector: Connector, options: BenchSettings, prefix: String) {
+    init(connector: Connector, consumerConnector: Connector, options: BenchSettings, prefix: String) {
         self.connector = connector
+        self.consumerConnector = consumerConnector
         self.options = options
         self.prefix = prefix
     }
@@ -40,8 +43,10 @@ final class Bench: Sendable {
         }
     }
 
-    /// Connects every agent (a few hundred at a time) and waits for its hello/subscribe.
-    func open(_ agents: [BenchAgent]) async throws -> [any Channel] {
+    /// Connects every agent (a few hundred at a time) and waits for its hello/subscribe;
+    /// `consumers` connect through `consumerConnector`.
+    func open(_ agents: [BenchAgent], consumers: Bool = false) async throws -> [any Channel] {
+        let connector = consumers ? consumerConnector : self.connector
         var channels: [any Channel] = []
         channels.reserveCapacity(agents.count)
         var index = 0

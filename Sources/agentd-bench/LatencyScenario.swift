@@ -12,7 +12,7 @@ enum LatencyScenario {
         let consumer = PushConsumer(
             agentID: consumerID, run: run, prefetch: options.prefetch, recordLatency: true,
             warmup: min(100, total / 100), loop: bench.loop)
-        let consumerChannels = try await bench.open([consumer])
+        let consumerChannels = try await bench.open([consumer], consumers: true)
         let producer = RateProducer(
             agentID: "\(bench.prefix)-lp", run: run, to: consumerID, size: options.size, rate: options.rate,
             total: total, loop: bench.loop)

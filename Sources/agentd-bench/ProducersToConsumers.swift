@@ -20,7 +20,7 @@ enum ProducersToConsumers {
         let run = bench.makeRun(target: total)
         let consumerIDs = (0..<options.consumers).map { "\(bench.prefix)-\(tag)\($0)" }
         let consumers = consumerIDs.map { makeConsumer($0, run) }
-        let consumerChannels = try await bench.open(consumers)
+        let consumerChannels = try await bench.open(consumers, consumers: true)
 
         let frames = consumerIDs.map { Wire.send(to: $0, size: options.size) }
         let producers = (0..<options.producers).map { index in

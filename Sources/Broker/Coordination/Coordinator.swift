@@ -29,9 +29,9 @@ final class Coordinator: RegistryDelegate, Sendable {
     private let logger: Logger
     private let audit: any AuditSink
     /// Sends a committed message (wired to `Broker.send`); the future fails when not stored.
-    private let sender = NIOLockedValueBox<(@Sendable (OutboxMessage) -> EventLoopFuture<Void>)?>(nil)
+    private let sender = NIOLockedValueBox<Callback<OutboxMessage, EventLoopFuture<Void>>?>(nil)
     /// Told of the earliest deadline this daemon committed, so its timer wakes for it.
-    private let deadlineHook = NIOLockedValueBox<(@Sendable (Int64) -> Void)?>(nil)
+    private let deadlineHook = NIOLockedValueBox<Callback<Int64, Void>?>(nil)
     private let idPrefix: String
     private let sequence = NIOLockedValueBox<UInt64>(0)
 
@@ -46,8 +46,8 @@ final class Coordinator: RegistryDelegate, Sendable {
     }
 
     func connect(send: @escaping @Sendable (OutboxMessage) -> EventLoopFuture<Void>, deadlineAdded: @escaping @Sendable (Int64) -> Void) {
-        self.sender.withLockedValue { $0 = send }
-        self.deadlineHook.withLockedValue { $0 = deadlineAdded }
+        self.sender.withLockedValue { $0 = Callback(send) }
+        self.deadlineHook.withLockedValue { $0 = Callback(deadlineAdded) }
     }
 
     // MARK: Ops
@@ -243,7 +243,7 @@ final class Coordinator: RegistryDelegate, Sendable {
             self.audit.record(.task(event, task, agent: agent, error: error))
         }
         if let earliest = plan.tasks.values.compactMap(\.deadline).min() {
-            self.deadlineHook.withLockedValue { $0 }?(earliest)
+            self.deadlineHook.withLockedValue { $0 }?.call(earliest)
         }
         for message in transaction.messages {
             self.background("coordination_send", self.deliver(message))
@@ -253,7 +253,7 @@ final class Coordinator: RegistryDelegate, Sendable {
     /// Sends one committed message, then takes it out of the outbox.
     private func deliver(_ message: OutboxMessage) -> EventLoopFuture<Void> {
         guard let send = self.sender.withLockedValue({ $0 }) else { return self.loop.makeSucceededVoidFuture() }
-        return send(message).flatMap { self.store.removeFromOutbox(message, on: self.loop) }
+        return send.call(message).flatMap { self.store.removeFromOutbox(message, on: self.loop) }
     }
 
     private func background<T>(_ what: String, _ future: EventLoopFuture<T>) {

@@ -27,7 +27,7 @@ public final class RedisStore: MessageStore {
     private let groupsCreated = NIOLockedValueBox<Set<String>>([])
     /// Inboxes recorded in `P:dinbox:<daemon>` (before this daemon's first take from each).
     let inboxesRecorded = NIOLockedValueBox<Set<String>>([])
-    private let onWake = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
+    private let onWake = NIOLockedValueBox<Callback<String, Void>?>(nil)
 
     /// Creates a store for the configured Redis server (connects on first use).
     public init(configuration: AgentdConfiguration, daemonID: String, loop: any EventLoop) {
@@ -51,11 +51,11 @@ public final class RedisStore: MessageStore {
             onMessage: { channel, payload in
                 // Our own wake-ups: this daemon knew already.
                 guard payload != me, let agent = keys.agent(ofWakeChannel: channel) else { return }
-                onWake.withLockedValue { $0 }?(agent)
+                onWake.withLockedValue { $0 }?.call(agent)
             },
             onSubscribed: { channel in
                 guard let agent = keys.agent(ofWakeChannel: channel) else { return }
-                onWake.withLockedValue { $0 }?(agent)
+                onWake.withLockedValue { $0 }?.call(agent)
             }
         )
     }
@@ -323,7 +323,7 @@ public final class RedisStore: MessageStore {
     }
 
     public func startWatching(_ onWake: @escaping @Sendable (String) -> Void) {
-        self.onWake.withLockedValue { $0 = onWake }
+        self.onWake.withLockedValue { $0 = Callback(onWake) }
     }
 
     public func watch(_ inbox: String) {
