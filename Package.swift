@@ -115,7 +115,6 @@ let package = Package(
             dependencies: [
                 "Broker",
                 "AgentCore",
-                "RedisStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,7 +1,6 @@
 import Broker
 import CoreMetrics
 import Prometheus
-import RedisStreams
 
 /// The Prometheus factory agentd bootstraps swift-metrics with.
 public enum AgentdMetricsFactory {
@@ -21,7 +20,7 @@ public enum AgentdMetricsFactory {
     public static func make(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[BrokerMetrics.sendLatencyLabel] = Self.latencyBuckets
-        factory.durationHistogramBuckets[RedisMetrics.roundTripLabel] = Self.latencyBuckets
+        factory.durationHistogramBuckets[BrokerMetrics.redisRoundTripLabel] = Self.latencyBuckets
         return factory
     }
 }

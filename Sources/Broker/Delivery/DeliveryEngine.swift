@@ -188,11 +188,12 @@ public final class DeliveryEngine: Sendable {
             }
         }
         AuditEvent.messagesSettled("nacked", agent: inbox, audited).forEach(self.audit.record)
-        guard !released.isEmpty else { return session.eventLoop.makeSucceededFuture(count) }
+        let nacked = count
+        guard !released.isEmpty else { return session.eventLoop.makeSucceededFuture(nacked) }
         return self.store.release(inbox: inbox, entries: released, on: session.eventLoop)
             .map { _ in
                 self.inboxChanged(inbox)
-                return count
+                return nacked
             }
             .flatMapErrorThrowing { error in
                 self.mutate { state, _, now, _ in state.storeCallFailed(inbox: inbox, now: now) }

@@ -1,5 +1,6 @@
 import AgentCore
 import CoreMetrics
+import RedisStreams
 
 /// The broker's swift-metrics instruments, made once (at broker start) so the hot path only
 /// increments: one array index and one handler call per event.
@@ -71,6 +72,10 @@ public final class BrokerMetrics: Sendable {
             (state, Gauge(label: "agentd_tasks", dimensions: [("state", state.rawValue)], factory: factory))
         })
     }
+
+    /// The name of the Redis round-trip histogram (recorded by the Redis client), so the admin
+    /// port can set its buckets without knowing the client.
+    public static let redisRoundTripLabel = RedisMetrics.roundTripLabel
 
     /// The name of the send-latency histogram (request received → store confirmed).
     public static let sendLatencyLabel = "agentd_send_latency_seconds"
