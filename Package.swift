@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Dependency graph (the layers of the architecture):
-//   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis, AgentdConfig,
+//   agentd  → Broker → { AgentCore, AgentdAuth → AgentCore, RedisStreams → CHiredis,
 //                        AgentdAudit → AgentCore }; agentd → { AgentdSystemd, AgentdLogging } (operations)
+//   agentd  → AgentdConfig (the file, the environment, the flags; agentd maps them onto each part)
 //   agentd  → AgentdAdmin → Broker (the admin HTTP port: probes, /metrics, /api/*, dashboard)
 //   AgentCore is the wire contract as Swift values: no NIO, no Redis.
 let package = Package(
@@ -96,7 +97,6 @@ let package = Package(
                 "AgentCore",
                 "AgentdAudit",
                 "AgentdAuth",
-                "AgentdConfig",
                 "RedisStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

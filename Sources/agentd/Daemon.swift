@@ -23,7 +23,7 @@ struct Daemon {
         let tokens = try self.loadTokens()
         let metricsRegistry = self.bootstrapMetrics()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let daemonID = StoreFactory.daemonID(configured: self.configuration.daemonID, hostName: ProcessInfo.processInfo.hostName)
+        let daemonID = DaemonIdentity.make(configured: self.configuration.daemonID, hostName: ProcessInfo.processInfo.hostName)
         let store = StoreFactory.make(self.configuration, daemonID: daemonID, loop: group.next())
         let auditLog = AuditService.makeLog(self.configuration, logger: self.logger)
         let notifier = await SystemdNotifier.connect(.current, group: group, logger: self.logger)

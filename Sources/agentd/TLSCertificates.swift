@@ -13,13 +13,15 @@ import NIOConcurrencyHelpers
 final class TLSCertificates: Sendable {
     /// What listeners hand to new connections.
     let context: AgentTLSContext
-    private let settings: AgentdConfiguration.TLS
+    private let settings: AgentTLS.Files
     private let logger: Logger
     private let watcher = NIOLockedValueBox<HangupWatcher?>(nil)
 
     /// Loads the files named by `settings`.
     /// - Throws: `DaemonError` naming the setting and file that could not be used.
-    init(_ settings: AgentdConfiguration.TLS, logger: Logger) throws {
+    init(_ tls: AgentdConfiguration.TLS, logger: Logger) throws {
+        // The files, in the broker's terms; the `[tls]` table's other key is the listener's.
+        let settings = AgentTLS.Files(certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, requireClientCert: tls.requireClientCert)
         do {
             self.context = AgentTLSContext(try AgentTLS.makeContext(settings))
         } catch {

@@ -1,4 +1,3 @@
-import AgentdConfig
 import Broker
 import Logging
 import NIOPosix
@@ -17,13 +16,12 @@ final class InProcessServer: Sendable {
         self.running = running
     }
 
-    static func start(_ configure: (inout AgentdConfiguration) -> Void = { _ in }) async throws -> InProcessServer {
-        var configuration = AgentdConfiguration()
-        configuration.backend = .memory
+    static func start(_ configure: (inout BrokerConfiguration) -> Void = { _ in }) async throws -> InProcessServer {
+        var configuration = BrokerConfiguration()
         configure(&configuration)
         let logger = Logger(label: "agentd.client-test")
         let group = MultiThreadedEventLoopGroup.singleton
-        let broker = Broker(configuration: BrokerConfiguration(configuration), store: MemoryStore(), loop: group.next(), logger: logger)
+        let broker = Broker(configuration: configuration, store: MemoryStore(), loop: group.next(), logger: logger)
         try await broker.start().get()
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let server = BrokerServer(broker: broker, host: "127.0.0.1", port: 0, group: group, logger: logger) { address in

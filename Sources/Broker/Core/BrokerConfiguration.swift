@@ -1,7 +1,6 @@
-import AgentdConfig
 import NIOCore
 
-/// The settings the broker core uses, taken from `AgentdConfiguration`.
+/// The settings the broker core uses (`agentd` fills them in from its configuration).
 public struct BrokerConfiguration: Sendable {
     /// Longest frame, in bytes (`max_frame_bytes`).
     public var maxFrameBytes: Int
@@ -40,29 +39,25 @@ public struct BrokerConfiguration: Sendable {
     /// The daemon lease in effect (`daemon_lease_ms`, at most half the ack timeout).
     public var daemonLeaseMilliseconds: Int
 
-    /// Takes the broker's settings from the daemon's configuration.
-    public init(_ config: AgentdConfiguration) {
-        self.maxFrameBytes = config.maxFrameBytes
-        self.maxConnections = config.maxConnections
-        self.maxInFlightPerConnection = config.maxInFlightPerConnection
-        self.maxOutboundBytes = config.maxOutboundBytes
-        self.helloTimeout = .milliseconds(Int64(config.helloTimeoutMilliseconds))
-        self.idleTimeout = config.idleTimeoutMilliseconds > 0 ? .milliseconds(Int64(config.idleTimeoutMilliseconds)) : nil
-        var delivery = DeliveryEngine.Configuration()
-        delivery.ackTimeout = .milliseconds(Int64(config.ackTimeoutMilliseconds))
-        delivery.maxDeliveries = config.maxDeliveries
-        delivery.storeTimeout = .milliseconds(Int64(config.storeTimeoutMilliseconds))
-        self.delivery = delivery
-        self.dedupWindowMilliseconds = config.dedupWindowMilliseconds
-        self.maxFetchLimit = config.maxFetchLimit
-        self.maxWaitMilliseconds = config.maxWaitMilliseconds
-        self.maxPrefetch = config.maxPrefetch
-        self.drainTimeout = .milliseconds(Int64(config.drainTimeoutMilliseconds))
-        self.storeTimeout = .milliseconds(Int64(config.storeTimeoutMilliseconds))
-        self.heartbeatTimeoutMilliseconds = config.heartbeatTimeoutMilliseconds
-        self.taskTimeoutMilliseconds = config.taskTimeoutMilliseconds
-        self.taskMaxRetries = config.taskMaxRetries
-        self.taskRetentionMilliseconds = config.taskRetentionMilliseconds
-        self.daemonLeaseMilliseconds = config.effectiveDaemonLeaseMilliseconds
+    /// The contract's defaults (the daemon sets each from its configuration file).
+    public init() {
+        self.maxFrameBytes = 1_048_576
+        self.maxConnections = 16_384
+        self.maxInFlightPerConnection = 128
+        self.maxOutboundBytes = 64 * 1_048_576
+        self.helloTimeout = .seconds(10)
+        self.idleTimeout = nil
+        self.delivery = DeliveryEngine.Configuration()
+        self.dedupWindowMilliseconds = 600_000
+        self.maxFetchLimit = 1_000
+        self.maxWaitMilliseconds = 30_000
+        self.maxPrefetch = 10_000
+        self.drainTimeout = .seconds(10)
+        self.storeTimeout = .seconds(2)
+        self.heartbeatTimeoutMilliseconds = 90_000
+        self.taskTimeoutMilliseconds = 300_000
+        self.taskMaxRetries = 3
+        self.taskRetentionMilliseconds = 86_400_000
+        self.daemonLeaseMilliseconds = 5_000
     }
 }

@@ -1,5 +1,4 @@
 import AgentCore
-import AgentdConfig
 import NIOConcurrencyHelpers
 import NIOCore
 import RedisStreams
@@ -29,19 +28,57 @@ public final class RedisStore: MessageStore {
     let inboxesRecorded = NIOLockedValueBox<Set<String>>([])
     private let onWake = NIOLockedValueBox<Callback<String, Void>?>(nil)
 
-    /// Creates a store for the configured Redis server (connects on first use).
-    public init(configuration: AgentdConfiguration, daemonID: String, loop: any EventLoop) {
+    /// Where the store's Redis is and how to use it.
+    public struct Settings: Sendable {
+        /// Redis' address.
+        public var host: String
+        /// Redis' port.
+        public var port: Int
+        /// Longest wait for a connect or a reply (`store_timeout_ms`).
+        public var timeoutMilliseconds: Int
+        /// `AUTH` password, if any.
+        public var password: String?
+        /// ACL user name, with `password`.
+        public var username: String?
+        /// Database number (`SELECT`).
+        public var database: Int
+        /// Prefix of every key (`key_prefix`): the system.
+        public var keyPrefix: String
+
+        /// Settings for the Redis at `host:port`, keys under `keyPrefix`.
+        public init(
+            host: String,
+            port: Int,
+            timeoutMilliseconds: Int = 2_000,
+            password: String? = nil,
+            username: String? = nil,
+            database: Int = 0,
+            keyPrefix: String = "agentd"
+        ) {
+            self.host = host
+            self.port = port
+            self.timeoutMilliseconds = timeoutMilliseconds
+            self.password = password
+            self.username = username
+            self.database = database
+            self.keyPrefix = keyPrefix
+        }
+    }
+
+    /// Creates the store of daemon `daemonID` (connects on first use); `loop` carries its
+    /// pub/sub connection.
+    public init(settings: Settings, daemonID: String, loop: any EventLoop) {
         let redis = RedisConfiguration(
-            host: configuration.redis.host,
-            port: configuration.redis.port,
-            timeout: .milliseconds(configuration.storeTimeoutMilliseconds),
-            password: configuration.redisAuth.password,
-            username: configuration.redisAuth.username,
-            database: configuration.redisAuth.database
+            host: settings.host,
+            port: settings.port,
+            timeout: .milliseconds(settings.timeoutMilliseconds),
+            password: settings.password,
+            username: settings.username,
+            database: settings.database
         )
         self.daemonID = daemonID
         self.client = RedisClient(configuration: redis)
-        let keys = RedisKeys(prefix: configuration.keyPrefix)
+        let keys = RedisKeys(prefix: settings.keyPrefix)
         self.keys = keys
         let onWake = self.onWake
         let me = Array(daemonID.utf8)

@@ -1,4 +1,3 @@
-import AgentdConfig
 import NIOSSL
 
 /// Builds the TLS context of the agent port from the `[tls]` table.
@@ -11,9 +10,29 @@ import NIOSSL
 /// A presented certificate binds the connection to the agent its subject names
 /// (``CertificateIdentity``).
 public enum AgentTLS {
+    /// The files of the agent port's TLS (the `[tls]` table's, named after its keys).
+    public struct Files: Sendable, Equatable {
+        /// PEM certificate chain (`tls.cert_file`).
+        public var certFile: String?
+        /// PEM private key (`tls.key_file`).
+        public var keyFile: String?
+        /// PEM CAs that client certificates must chain to (`tls.ca_file`).
+        public var caFile: String?
+        /// Mutual TLS: every client must present a certificate (`tls.require_client_cert`).
+        public var requireClientCert: Bool
+
+        /// The given files.
+        public init(certFile: String? = nil, keyFile: String? = nil, caFile: String? = nil, requireClientCert: Bool = false) {
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.caFile = caFile
+            self.requireClientCert = requireClientCert
+        }
+    }
+
     /// Loads the certificate chain, key and CAs named by `tls`.
     /// - Throws: ``AgentTLSError`` naming the file that could not be used.
-    public static func makeContext(_ tls: AgentdConfiguration.TLS) throws(AgentTLSError) -> NIOSSLContext {
+    public static func makeContext(_ tls: Files) throws(AgentTLSError) -> NIOSSLContext {
         guard let certFile = tls.certFile, let keyFile = tls.keyFile else {
             throw AgentTLSError("TLS needs tls.cert_file and tls.key_file")
         }

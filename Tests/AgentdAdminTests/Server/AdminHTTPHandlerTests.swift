@@ -1,4 +1,3 @@
-import AgentdConfig
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -15,10 +14,9 @@ import Testing
         let readiness = AdminReadiness()
 
         init() throws {
-            var configuration = AgentdConfiguration()
-            configuration.backend = .memory
+            let configuration = BrokerConfiguration()
             let broker = Broker(
-                configuration: BrokerConfiguration(configuration),
+                configuration: configuration,
                 store: MemoryStore(),
                 loop: self.channel.embeddedEventLoop,
                 logger: .init(label: "agentd.test")

@@ -1,6 +1,5 @@
 import AgentCore
 import AgentdAuth
-import AgentdConfig
 import NIOCore
 import NIOPosix
 import NIOHTTP1
@@ -20,15 +19,14 @@ struct AdminFixture {
 
     /// With `tokens`, `auth.mode = token` over those entries (agent, token, roles).
     init(tokens: [(String, String, Set<String>)]? = nil) throws {
-        var configuration = AgentdConfiguration()
-        configuration.backend = .memory
+        let configuration = BrokerConfiguration()
         let authenticator = try tokens.map { entries in
             HelloAuthenticator(table: try TokenTable(entries: entries.map {
                 TokenEntry(agent: $0.0, tokenSHA256: AgentToken.sha256Hex($0.1), roles: $0.2)
             }))
         }
         self.broker = Broker(
-            configuration: BrokerConfiguration(configuration),
+            configuration: configuration,
             store: MemoryStore(),
             loop: self.loop,
             logger: .init(label: "agentd.test"),

@@ -1,6 +1,5 @@
 import AgentCore
 import AgentdAudit
-import AgentdConfig
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
@@ -46,11 +45,10 @@ private enum AuditLineEncoderProbe {
     @Test func sendFetchNackAckAreRecordedInOrder() throws {
         let loop = EmbeddedEventLoop()
         defer { try? loop.syncShutdownGracefully() }
-        var configuration = AgentdConfiguration()
-        configuration.backend = .memory
+        let configuration = BrokerConfiguration()
         let sink = RecordingSink()
         let broker = Broker(
-            configuration: BrokerConfiguration(configuration),
+            configuration: configuration,
             store: MemoryStore(),
             loop: loop,
             logger: .init(label: "agentd.test"),

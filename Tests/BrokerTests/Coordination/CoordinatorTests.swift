@@ -1,5 +1,4 @@
 import AgentCore
-import AgentdConfig
 import Foundation
 import NIOCore
 import NIOPosix
@@ -16,12 +15,11 @@ private final class Fixture {
     private var ticking: Task<Void, Never>?
 
     init(heartbeatTimeout: Int = 60_000, taskRetention: Int = 86_400_000) throws {
-        var configuration = AgentdConfiguration()
-        configuration.backend = .memory
+        var configuration = BrokerConfiguration()
         configuration.heartbeatTimeoutMilliseconds = heartbeatTimeout
         configuration.taskRetentionMilliseconds = taskRetention
         self.broker = Broker(
-            configuration: BrokerConfiguration(configuration),
+            configuration: configuration,
             store: MemoryStore(),
             loop: self.loop,
             logger: .init(label: "agentd.test")
@@ -124,9 +122,10 @@ private final class Fixture {
     }
 
     @Test func aSilentWorkerLosesItsTaskToAnother() async throws {
-        // 400 ms: w2's touches (every 10 ms) must keep it alive even when the parallel test run
-        // starves this thread for a while; w1 still goes offline within a second.
-        let f = try Fixture(heartbeatTimeout: 400)
+        // 1 s: w1 must still be alive when the task is assigned, and w2's touches (every 10 ms)
+        // must keep it alive, even when the parallel test run starves this thread for a
+        // while; w1 still goes offline well within the loop's 5 s.
+        let f = try Fixture(heartbeatTimeout: 1_000)
         try await f.register("w1", .worker, ["nlp"])
         let task = try await f.assign("x", caps: ["nlp"])
         #expect(task.assignedTo == "w1")

@@ -1,6 +1,5 @@
 import AgentCore
 import AgentdAuth
-import AgentdConfig
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -16,14 +15,13 @@ import Testing
         private var channels: [EmbeddedChannel] = []
 
         init() throws {
-            var configuration = AgentdConfiguration()
-            configuration.backend = .memory
+            let configuration = BrokerConfiguration()
             let table = try TokenTable(entries: [
                 TokenEntry(agent: "worker-*", tokenSHA256: AgentToken.sha256Hex("w-secret"), roles: ["worker"]),
                 TokenEntry(agent: "boss", tokenSHA256: AgentToken.sha256Hex("b-secret"), roles: ["supervisor"]),
             ])
             self.broker = Broker(
-                configuration: BrokerConfiguration(configuration),
+                configuration: configuration,
                 store: MemoryStore(),
                 loop: self.loop,
                 logger: .init(label: "agentd.test"),

@@ -13,12 +13,11 @@ private final class Harness {
     let broker: Broker
     private var channels: [EmbeddedChannel] = []
 
-    init(_ configure: (inout AgentdConfiguration) -> Void = { _ in }) {
-        var configuration = AgentdConfiguration()
-        configuration.backend = .memory
+    init(_ configure: (inout BrokerConfiguration) -> Void = { _ in }) {
+        var configuration = BrokerConfiguration()
         configure(&configuration)
         self.broker = Broker(
-            configuration: BrokerConfiguration(configuration),
+            configuration: configuration,
             store: MemoryStore(),
             loop: self.loop,
             logger: .init(label: "agentd.test")
@@ -346,7 +345,7 @@ private func sendLine(id: Int, to agent: String, _ extra: String = "") -> String
     // MARK: Connections agentd ends
 
     @Test func noHelloInTimeGetsByeAndClose() throws {
-        let harness = Harness { $0.helloTimeoutMilliseconds = 1_000 }
+        let harness = Harness { $0.helloTimeout = .milliseconds(1_000) }
         defer { harness.finish() }
         let channel = try harness.connect()
         #expect(try harness.exchange(channel, #"{"op":"ping","id":1}"#) == [#"{"id":1,"ok":true,"pong":true}"#])
@@ -358,7 +357,7 @@ private func sendLine(id: Int, to agent: String, _ extra: String = "") -> String
     }
 
     @Test func helloInTimeKeepsTheConnectionWithoutIdleTimeout() throws {
-        let harness = Harness { $0.helloTimeoutMilliseconds = 1_000 }
+        let harness = Harness { $0.helloTimeout = .milliseconds(1_000) }
         defer { harness.finish() }
         let channel = try harness.connect(as: "w")
         harness.loop.advanceTime(by: .seconds(3_600))
@@ -367,7 +366,7 @@ private func sendLine(id: Int, to agent: String, _ extra: String = "") -> String
     }
 
     @Test func silenceBeyondTheIdleTimeoutGetsByeAndClose() throws {
-        let harness = Harness { $0.idleTimeoutMilliseconds = 5_000 }
+        let harness = Harness { $0.idleTimeout = .milliseconds(5_000) }
         defer { harness.finish() }
         let channel = try harness.connect(as: "w")
         harness.loop.advanceTime(by: .seconds(4))
@@ -512,7 +511,7 @@ private func sendLine(id: Int, to agent: String, _ extra: String = "") -> String
     }
 
     @Test func lastAttemptGoesToTheDeadLettersAndRequeueStartsOver() throws {
-        let harness = Harness { $0.maxDeliveries = 2 }
+        let harness = Harness { $0.delivery.maxDeliveries = 2 }
         defer { harness.finish() }
         let channel = try harness.connect(as: "w")
         _ = try harness.exchange(channel, #"{"op":"send","id":1,"message":{"message_id":"d1","to_agent":"w","message_type":"heartbeat","content":{}}}"#)

@@ -148,7 +148,13 @@ final class RedisPrefix: Sendable {
     /// A new store (a new instance, as a new process would be) as daemon `daemonID`; shut down
     /// with the prefix.
     func store(daemonID: String) -> RedisStore {
-        let store = RedisStore(configuration: self.configuration, daemonID: daemonID, loop: self.loop)
+        let settings = RedisStore.Settings(
+            host: self.address.host,
+            port: self.address.port,
+            timeoutMilliseconds: self.configuration.storeTimeoutMilliseconds,
+            keyPrefix: self.configuration.keyPrefix
+        )
+        let store = RedisStore(settings: settings, daemonID: daemonID, loop: self.loop)
         self.stores.withLockedValue { $0.append(store) }
         return store
     }

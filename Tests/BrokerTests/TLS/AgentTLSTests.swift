@@ -7,7 +7,7 @@ import Testing
 /// Building the agent port's TLS context: every unusable file stops agentd with a line that
 /// names the setting and the file.
 @Suite struct AgentTLSTests {
-    private func failure(_ tls: AgentdConfiguration.TLS) -> String? {
+    private func failure(_ tls: AgentTLS.Files) -> String? {
         do {
             _ = try AgentTLS.makeContext(tls)
             return nil
@@ -18,7 +18,7 @@ import Testing
 
     @Test func goodFilesMakeAContext() throws {
         let pki = try TestPKI.get()
-        let plain = AgentdConfiguration.TLS(certFile: pki.path("server.pem"), keyFile: pki.path("server-key.pem"))
+        let plain = AgentTLS.Files(certFile: pki.path("server.pem"), keyFile: pki.path("server-key.pem"))
         #expect(self.failure(plain) == nil)
         var mutual = plain
         mutual.caFile = pki.path("ca.pem")
@@ -29,7 +29,7 @@ import Testing
     @Test func unusableFilesAreNamed() throws {
         let pki = try TestPKI.get()
         let missing = pki.path("no-such.pem")
-        let good = AgentdConfiguration.TLS(certFile: pki.path("server.pem"), keyFile: pki.path("server-key.pem"))
+        let good = AgentTLS.Files(certFile: pki.path("server.pem"), keyFile: pki.path("server-key.pem"))
 
         var tls = good
         tls.certFile = missing

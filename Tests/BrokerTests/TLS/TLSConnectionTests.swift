@@ -21,12 +21,11 @@ import Testing
 
         let tls: AgentTLSContext
 
-        init(_ tls: AgentdConfiguration.TLS, plain: Bool = false) async throws {
-            var configuration = AgentdConfiguration()
-            configuration.backend = .memory
+        init(_ tls: AgentTLS.Files, plain: Bool = false) async throws {
+            let configuration = BrokerConfiguration()
             let logger = Logger(label: "agentd.tls-test")
             let group = MultiThreadedEventLoopGroup.singleton
-            let broker = Broker(configuration: BrokerConfiguration(configuration), store: MemoryStore(), loop: group.next(), logger: logger)
+            let broker = Broker(configuration: configuration, store: MemoryStore(), loop: group.next(), logger: logger)
             self.tls = AgentTLSContext(try AgentTLS.makeContext(tls))
             var listeners = [AgentListener(host: "127.0.0.1", port: 0, tls: self.tls)]
             if plain {
@@ -56,8 +55,8 @@ import Testing
         struct ServerDidNotStart: Error {}
     }
 
-    private func serverTLS(_ pki: TestPKI, clientCA: Bool = false, require: Bool = false) -> AgentdConfiguration.TLS {
-        AgentdConfiguration.TLS(
+    private func serverTLS(_ pki: TestPKI, clientCA: Bool = false, require: Bool = false) -> AgentTLS.Files {
+        AgentTLS.Files(
             certFile: pki.path("server.pem"),
             keyFile: pki.path("server-key.pem"),
             caFile: clientCA ? pki.path("ca.pem") : nil,
