@@ -34,27 +34,9 @@ final class AgentRegistry: Sendable {
 
     func register(_ agentID: String, _ request: RegisterRequest, now: Int64) -> EventLoopFuture<AgentRecord> {
         self.store.read(CoordinationQuery(agents: true), on: self.loop).flatMap { snapshot in
-            let existing = snapshot.agents[agentID]
-            var record = existing ?? AgentRecord(
-                agentID: agentID,
-                role: request.role,
-                capabilities: [],
-                maxConcurrentTasks: 1,
-                currentTasks: 0,
-                status: .active,
-                lastHeartbeat: snapshot.now,
-                registeredAt: snapshot.now,
-                metadata: JSONObject()
+            let (registered, transaction) = RegistryPlan.register(
+                agentID, request, existing: snapshot.agents[agentID], now: snapshot.now
             )
-            record.role = request.role
-            record.capabilities = request.capabilities
-            record.maxConcurrentTasks = request.maxConcurrentTasks
-            record.metadata = request.metadata
-            record.lastHeartbeat = snapshot.now
-            if record.status == .offline { record.status = .active }
-            var transaction = CoordinationTransaction()
-            transaction.writes = [.putAgent(record), .status(agentID, record.status), .seen(agentID)]
-            let registered = record
             return self.store.commit(transaction, on: self.loop).map { _ in
                 self.audit.record(.agentRegistered(registered))
                 self.presence.setRole(request.role, for: agentID, now: now)
@@ -65,16 +47,7 @@ final class AgentRegistry: Sendable {
     }
 
     func heartbeat(_ agentID: String, _ request: HeartbeatRequest, now: Int64) -> EventLoopFuture<Void> {
-        var transaction = CoordinationTransaction()
-        transaction.conditions = [.registered(agentID)]
-        transaction.writes = [.touch(agentID, ageMilliseconds: 0)]
-        if let status = request.status {
-            transaction.writes.append(.status(agentID, status))
-        }
-        if let current = request.currentTasks {
-            transaction.writes.append(.setLoad(agentID, current))
-        }
-        return self.store.commit(transaction, on: self.loop).flatMapThrowing { outcome in
+        self.store.commit(RegistryPlan.heartbeat(agentID, request), on: self.loop).flatMapThrowing { outcome in
             guard case .committed(let back) = outcome else {
                 throw AgentdError.notFound("agent \(agentID) is not registered; register first")
             }
@@ -88,10 +61,7 @@ final class AgentRegistry: Sendable {
     /// are back become active and may take work again.
     func touch(_ agents: [(agent: String, lastSeen: Int64)]) -> EventLoopFuture<Void> {
         guard !agents.isEmpty else { return self.loop.makeSucceededVoidFuture() }
-        var transaction = CoordinationTransaction()
-        let now = WallClock.nowMilliseconds()
-        // Ages, not times: the store puts them on its own clock.
-        transaction.writes = agents.map { .touch($0.agent, ageMilliseconds: now - $0.lastSeen) }
+        let transaction = RegistryPlan.touch(agents, now: WallClock.nowMilliseconds())
         return self.store.commit(transaction, on: self.loop).map { outcome in
             guard case .committed(let back) = outcome else { return }
             for agent in back {
@@ -102,10 +72,7 @@ final class AgentRegistry: Sendable {
     }
 
     func deregister(_ agentID: String) -> EventLoopFuture<Void> {
-        var transaction = CoordinationTransaction()
-        transaction.conditions = [.registered(agentID)]
-        transaction.writes = [.deleteAgent(agentID)]
-        return self.store.commit(transaction, on: self.loop).flatMapThrowing { outcome in
+        self.store.commit(RegistryPlan.deregister(agentID), on: self.loop).flatMapThrowing { outcome in
             guard case .committed = outcome else { throw AgentdError.notFound("agent \(agentID) is not registered") }
             self.audit.record(.agentDeregistered(agentID))
             self.presence.setRole(nil, for: agentID, now: 0)
@@ -173,10 +140,7 @@ final class AgentRegistry: Sendable {
     func sweep(timeout: Int64) -> EventLoopFuture<(offline: [String], next: Int64?, now: Int64)> {
         self.store.read(CoordinationQuery(silentFor: timeout), on: self.loop).flatMap { snapshot in
             let marks = snapshot.silent.map { agent, seen in
-                var transaction = CoordinationTransaction()
-                transaction.conditions = [.silentSince(agent, seen)]
-                transaction.writes = [.status(agent, .offline)]
-                return self.store.commit(transaction, on: self.loop).map { outcome -> (String, String)? in
+                self.store.commit(RegistryPlan.markOffline(agent, seen: seen), on: self.loop).map { outcome -> (String, String)? in
                     if case .committed = outcome { return (agent, seen) }
                     return nil
                 }
