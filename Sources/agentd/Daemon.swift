@@ -65,13 +65,22 @@ struct Daemon {
             let status = line.replacingOccurrences(of: "agentd ready ", with: "serving ").trimmingCharacters(in: .newlines)
             notifier?.ready(status: status, watchdogLoop: group.next())
         }
-        // The membership first: it stops last, after the drain released this daemon's deliveries.
-        // Then the timers (liveness, sweeper, deadlines), which stop once the drain is over.
-        let serving = [.init(service: broker.membership), .init(service: broker.timers)]
-            + Self.services(server: server, admin: admin, readiness: readiness)
+        // Started in this order, stopped in the reverse one. The store closes last, after the
+        // audit log's final snapshot (which reads its counters). Before that the membership
+        // hands back what this daemon still holds and gives its lease up; before that the
+        // delivery engine stops its timer and wake-ups; before that the timers (liveness,
+        // sweeper, deadlines) stop, once the agent port has drained. The registry and the
+        // coordinator keep no state of their own (it is in the store): the timers are their
+        // only running part.
+        let serving: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: broker.membership),
+            .init(service: broker.deliveryService),
+            .init(service: broker.timers),
+        ] + Self.services(server: server, admin: admin, readiness: readiness)
         let services = ServiceGroup(
             configuration: .init(
-                services: OperationsServices.around(serving, auditLog: auditLog, notifier: notifier, broker: broker, loop: group.next()),
+                services: [.init(service: StoreService(store: store))]
+                    + OperationsServices.around(serving, auditLog: auditLog, notifier: notifier, broker: broker, loop: group.next()),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: self.logger
             )
@@ -79,7 +88,6 @@ struct Daemon {
         try await services.run()
         tokens?.stop()
         certificates?.stop()
-        store.shutdown()
         try await group.shutdownGracefully()
         self.logger.info("agentd stopped")
     }

@@ -19,6 +19,7 @@ public final class DaemonMembership: Service, Sendable {
     private let loop: any EventLoop
     private let logger: Logger
     private let live = NIOLockedValueBox(1)
+    private let figures = NIOLockedValueBox<Callback<Void, DaemonFigures>?>(nil)
 
     /// A membership for `store`'s daemon with a lease of `leaseMilliseconds`.
     public init(store: any MessageStore, leaseMilliseconds: Int, loop: any EventLoop, logger: Logger) {
@@ -26,6 +27,12 @@ public final class DaemonMembership: Service, Sendable {
         self.lease = leaseMilliseconds
         self.loop = loop
         self.logger = logger
+    }
+
+    /// Where this daemon's figures come from; they are shared at every renewal, so that any
+    /// daemon's `stats` counts every daemon's deliveries in flight and sends per minute.
+    public func connect(figures: @escaping @Sendable () -> DaemonFigures) {
+        self.figures.withLockedValue { $0 = Callback { _ in figures() } }
     }
 
     /// The live daemons as of the last renewal.
@@ -82,6 +89,9 @@ public final class DaemonMembership: Service, Sendable {
                 )
             case .lost:
                 self.logger.error("another daemon took this daemon_id; deliveries may be duplicated", metadata: ["agentd.daemon_id": "\(self.store.daemonID)"])
+            }
+            if let figures = self.figures.withLockedValue({ $0 }) {
+                try await self.store.report(figures.call(()), on: self.loop).get()
             }
             let dead = try await self.store.claimDeadDaemons(reserveMilliseconds: self.lease * 2, on: self.loop).get()
             for daemon in dead where daemon != self.store.daemonID {

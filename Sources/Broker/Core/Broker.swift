@@ -24,6 +24,8 @@ public final class Broker: Sendable {
     public let audit: any AuditSink
     /// This daemon's lease among the daemons of the system (a `Service`).
     public let membership: DaemonMembership
+    /// The delivery engine's lifetime (a `Service`: stops after the drain).
+    public var deliveryService: DeliveryService { DeliveryService(engine: self.engine) }
     let presence = AgentPresence()
     let registry: AgentRegistry
     let coordinator: Coordinator
@@ -93,6 +95,7 @@ public final class Broker: Sendable {
             logger: logger
         )
         self.registry.connect(delegate: self.coordinator)
+        self.membership.connect(figures: { [weak self] in self?.figures ?? .zero })
         let timers = self.timers
         self.coordinator.connect(
             send: { [weak self] message in
@@ -100,6 +103,14 @@ public final class Broker: Sendable {
                 return self.sendCoordination(message)
             },
             deadlineAdded: { timers.deadlineAdded($0) }
+        )
+    }
+
+    /// This daemon's share of the system's traffic, as `stats` sums it.
+    var figures: DaemonFigures {
+        DaemonFigures(
+            inFlight: self.engine.inFlightCount,
+            sendsPerMinute: self.sendRate.total(nowMilliseconds: WallClock.nowMilliseconds())
         )
     }
 
@@ -249,12 +260,15 @@ public final class Broker: Sendable {
         let parts = self.store.counters(on: loop)
             .and(self.registry.stats().hop(to: loop))
             .and(self.coordinator.stats().hop(to: loop))
-            .and(self.store.liveDaemons(on: loop))
+            .and(self.store.liveDaemonFigures(on: loop))
         return parts.map { parts in
-            let (((counters, registry), coordination), daemons) = parts
-            let now = WallClock.nowMilliseconds()
-            let perMinute = self.sendRate.total(nowMilliseconds: now)
-            let inFlight = self.engine.inFlightCount
+            let (((counters, registry), coordination), reported) = parts
+            // The other daemons' figures as of their last renewal, this one's as of now.
+            let own = self.figures
+            let system = reported.reduce(own) { sum, entry in entry.key == self.store.daemonID ? sum : sum + entry.value }
+            let daemons = Set(reported.keys).union([self.store.daemonID]).sorted()
+            let perMinute = system.sendsPerMinute
+            let inFlight = system.inFlight
             let uptime = (NIODeadline.now() - self.startedAt).nanoseconds / 1_000_000_000
             let connections = self.connectionCount
             let backend = self.store.backendName

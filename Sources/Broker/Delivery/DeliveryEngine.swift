@@ -85,6 +85,16 @@ public final class DeliveryEngine: Sendable {
         }
     }
 
+    /// Stops the engine's own work: the redelivery timer and other daemons' wake-ups. Every
+    /// session has closed by now (the drain), so nothing is left waiting on either.
+    public func stop() {
+        self.store.startWatching { _ in }
+        self.armed.withLockedValue { armed in
+            armed?.task.cancel()
+            armed = nil
+        }
+    }
+
     // MARK: Sessions
 
     /// Registers a connection that said hello as its agent.

@@ -123,6 +123,15 @@ public final class MemoryStore: MessageStore {
         loop.makeSucceededFuture([self.daemonID])
     }
 
+    /// One daemon: nobody else to tell.
+    public func report(_ figures: DaemonFigures, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        loop.makeSucceededVoidFuture()
+    }
+
+    public func liveDaemonFigures(on loop: any EventLoop) -> EventLoopFuture<[String: DaemonFigures]> {
+        loop.makeSucceededFuture([self.daemonID: .zero])
+    }
+
     public func shutdown() {}
 
     private func run<T: Sendable>(

@@ -105,4 +105,10 @@ public protocol DaemonDirectory: Sendable {
 
     /// The ids of the daemons live now.
     func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<[String]>
+
+    /// Shares this daemon's figures with the others (at each lease renewal).
+    func report(_ figures: DaemonFigures, on loop: any EventLoop) -> EventLoopFuture<Void>
+
+    /// The live daemons, each with its last reported figures (zero before its first report).
+    func liveDaemonFigures(on loop: any EventLoop) -> EventLoopFuture<[String: DaemonFigures]>
 }

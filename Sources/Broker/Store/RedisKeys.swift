@@ -13,6 +13,8 @@ struct RedisKeys: Sendable {
     let daemons: String
     /// Dead daemons being taken over: sorted set, daemon id by the taker's deadline.
     let reaping: String
+    /// Each daemon's figures (`DaemonFigures`): hash, daemon id → "in-flight sends-per-minute".
+    let daemonFigures: String
     private let streamPrefix: String
     private let dedupPrefix: String
     private let prioritySuffixes: [String]
@@ -22,6 +24,7 @@ struct RedisKeys: Sendable {
         self.stats = prefix + ":stats"
         self.daemons = prefix + ":daemons"
         self.reaping = prefix + ":reaping"
+        self.daemonFigures = prefix + ":dfigures"
         self.streamPrefix = prefix + ":q:{"
         self.dedupPrefix = prefix + ":dedup:"
         // Indexed by `deliveryRank`.

@@ -34,13 +34,24 @@ extension RedisScripts {
         return {status, redis.call('ZCOUNT', KEYS[1], now, '+inf')}
         """)
 
-    /// KEYS: daemons, lease key. ARGV: id, instance token. A graceful goodbye.
+    /// KEYS: daemons, lease key, figures. ARGV: id, instance token. A graceful goodbye.
     static let leave = Script(name: "leave", source: """
         if redis.call('GET', KEYS[2]) == ARGV[2] then
           redis.call('DEL', KEYS[2])
           redis.call('ZREM', KEYS[1], ARGV[1])
+          redis.call('HDEL', KEYS[3], ARGV[1])
         end
         return 1
+        """)
+
+    /// KEYS: daemons, figures. The live daemons and their figures: {id, figures or false, ...}.
+    static let liveFigures = Script(name: "livefigures", source: now + """
+        local out = {}
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
+          table.insert(out, id)
+          table.insert(out, redis.call('HGET', KEYS[2], id))
+        end
+        return out
         """)
 
     /// KEYS: daemons. The ids of the live daemons.
@@ -66,11 +77,15 @@ extension RedisScripts {
         return out
         """)
 
-    /// KEYS: daemons, reaping, the dead daemon's inbox set. ARGV: id.
-    /// The takeover is done; the inbox set goes unless the id came back to life meanwhile.
+    /// KEYS: daemons, reaping, the dead daemon's inbox set, figures. ARGV: id.
+    /// The takeover is done; the inbox set and figures go unless the id came back to life
+    /// meanwhile.
     static let finishTakeOver = Script(name: "finishtakeover", source: """
         redis.call('ZREM', KEYS[2], ARGV[1])
-        if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then redis.call('DEL', KEYS[3]) end
+        if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+          redis.call('DEL', KEYS[3])
+          redis.call('HDEL', KEYS[4], ARGV[1])
+        end
         return 1
         """)
 }

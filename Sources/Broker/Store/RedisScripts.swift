@@ -13,6 +13,7 @@
 ///   P:stats        hash of counters: sent, delivered, acked, expired, pending, dead
 ///   P:daemons      sorted set of live daemons by lease expiry; P:daemon:D its instance token (PX lease)
 ///   P:reaping      sorted set of dead daemons being taken over, by the taker's deadline
+///   P:dfigures     hash, daemon id -> "in-flight sends-per-minute" (written at each renewal, for stats)
 ///   P:dinbox:D     set of the inboxes daemon D has taken from (where its pending entries are)
 /// Entry fields: i = message_id, m = message JSON, x = expiry (epoch ms, optional).
 /// The attempt of a delivery is the entry's delivery count in the pending list.

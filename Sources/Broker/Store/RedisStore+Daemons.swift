@@ -34,7 +34,7 @@ extension RedisStore {
 
     public func leave(on loop: any EventLoop) -> EventLoopFuture<Void> {
         let arguments = [Array(self.daemonID.utf8), Array(self.instance.utf8)]
-        return self.run(RedisScripts.leave, keys: self.leaseKeys, arguments: arguments, on: loop).map { _ in () }
+        return self.run(RedisScripts.leave, keys: self.leaseKeys + [self.keys.daemonFigures], arguments: arguments, on: loop).map { _ in () }
     }
 
     public func claimDeadDaemons(reserveMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<[String]> {
@@ -44,13 +44,34 @@ extension RedisStore {
     }
 
     public func finishTakeOver(of daemon: String, on loop: any EventLoop) -> EventLoopFuture<Void> {
-        let keys = [self.keys.daemons, self.keys.reaping, self.keys.daemonInboxes(daemon)]
+        let keys = [self.keys.daemons, self.keys.reaping, self.keys.daemonInboxes(daemon), self.keys.daemonFigures]
         return self.run(RedisScripts.finishTakeOver, keys: keys, arguments: [Array(daemon.utf8)], on: loop).map { _ in () }
     }
 
     public func liveDaemons(on loop: any EventLoop) -> EventLoopFuture<[String]> {
         self.run(RedisScripts.live, keys: [self.keys.daemons], arguments: [], on: loop).map { reply in
             (reply.array ?? []).compactMap(\.string).sorted()
+        }
+    }
+
+    public func report(_ figures: DaemonFigures, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        let value = "\(figures.inFlight) \(figures.sendsPerMinute)"
+        return self.call([.plain(RedisCommand("HSET", self.keys.daemonFigures, self.daemonID, value))], on: loop).map { _ in () }
+    }
+
+    public func liveDaemonFigures(on loop: any EventLoop) -> EventLoopFuture<[String: DaemonFigures]> {
+        self.run(RedisScripts.liveFigures, keys: [self.keys.daemons, self.keys.daemonFigures], arguments: [], on: loop).map { reply in
+            let items = reply.array ?? []
+            var figures: [String: DaemonFigures] = [:]
+            var index = 0
+            while index + 1 < items.count {
+                if let id = items[index].string {
+                    let numbers = (items[index + 1].string ?? "").split(separator: " ").compactMap { Int($0) }
+                    figures[id] = numbers.count == 2 ? DaemonFigures(inFlight: numbers[0], sendsPerMinute: numbers[1]) : .zero
+                }
+                index += 2
+            }
+            return figures
         }
     }
 

@@ -83,7 +83,7 @@ extension RedisStore {
             for (script, reply) in zip(learned, replies.suffix(learned.count)) {
                 if let sha = reply.string, reply.errorMessage == nil { self.shas.learn(script.name, sha) }
             }
-            var answers = Array(replies.prefix(commands.count))
+            let answers = Array(replies.prefix(commands.count))
             var retries: [(Int, RedisScripts.Script, RedisCommand)] = []
             for (index, command) in commands.enumerated() {
                 if case .script(let script, let tail) = command, answers[index].isNoScriptError {
@@ -92,8 +92,11 @@ extension RedisStore {
                 }
             }
             guard !retries.isEmpty else { return loop.makeSucceededFuture(answers) }
-            return self.call(retries.map { .script($0.1, $0.2) }, on: loop).map { again in
-                for (retry, reply) in zip(retries, again) { answers[retry.0] = reply }
+            let first = answers
+            let retried = retries
+            return self.call(retried.map { .script($0.1, $0.2) }, on: loop).map { again in
+                var answers = first
+                for (retry, reply) in zip(retried, again) { answers[retry.0] = reply }
                 return answers
             }
         }

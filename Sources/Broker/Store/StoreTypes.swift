@@ -229,3 +229,27 @@ public enum LeaseStatus: Sendable, Equatable {
     /// Another instance holds this daemon id now.
     case lost
 }
+
+/// What one daemon alone knows of the system's traffic, shared through the store so that
+/// `stats` can answer for every daemon: its deliveries not yet acked and its sends in the
+/// last minute.
+public struct DaemonFigures: Sendable, Equatable {
+    /// Messages this daemon delivered that are not acked yet.
+    public var inFlight: Int
+    /// Sends through this daemon in the last 60 s.
+    public var sendsPerMinute: Int
+
+    /// Figures as given.
+    public init(inFlight: Int, sendsPerMinute: Int) {
+        self.inFlight = inFlight
+        self.sendsPerMinute = sendsPerMinute
+    }
+
+    /// No traffic.
+    public static let zero = DaemonFigures(inFlight: 0, sendsPerMinute: 0)
+
+    /// The sum of two daemons' figures.
+    public static func + (lhs: DaemonFigures, rhs: DaemonFigures) -> DaemonFigures {
+        DaemonFigures(inFlight: lhs.inFlight + rhs.inFlight, sendsPerMinute: lhs.sendsPerMinute + rhs.sendsPerMinute)
+    }
+}

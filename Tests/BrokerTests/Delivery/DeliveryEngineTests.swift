@@ -93,6 +93,10 @@ private final class ScriptedStore: MessageStore {
 
     func leave(on loop: any EventLoop) -> EventLoopFuture<Void> { self.inner.leave(on: loop) }
 
+    func report(_ figures: DaemonFigures, on loop: any EventLoop) -> EventLoopFuture<Void> { self.inner.report(figures, on: loop) }
+
+    func liveDaemonFigures(on loop: any EventLoop) -> EventLoopFuture<[String: DaemonFigures]> { self.inner.liveDaemonFigures(on: loop) }
+
     func claimDeadDaemons(reserveMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<[String]> {
         self.inner.claimDeadDaemons(reserveMilliseconds: reserveMilliseconds, on: loop)
     }

@@ -238,6 +238,33 @@ struct RedisStoreDaemonsTests {
         }
     }
 
+    @Test func figuresAreSharedByLiveDaemonsOnly() async throws {
+        try await withRedisPrefix { (redis: RedisPrefix) async throws in
+            let loop = redis.loop
+            let a = redis.store(daemonID: "a")
+            let b = redis.store(daemonID: "b")
+            let c = redis.store(daemonID: "c")
+            for store in [a, b, c] {
+                #expect(try await store.join(leaseMilliseconds: 120_000, on: loop).get())
+            }
+            try await a.report(DaemonFigures(inFlight: 3, sendsPerMinute: 40), on: loop).get()
+            try await b.report(DaemonFigures(inFlight: 2, sendsPerMinute: 7), on: loop).get()
+            // c has not reported yet: live, with nothing counted.
+            #expect(
+                try await c.liveDaemonFigures(on: loop).get() == [
+                    "a": DaemonFigures(inFlight: 3, sendsPerMinute: 40),
+                    "b": DaemonFigures(inFlight: 2, sendsPerMinute: 7),
+                    "c": .zero,
+                ]
+            )
+            // A graceful goodbye takes a's figures away; a dead daemon's go with its takeover.
+            try await a.leave(on: loop).get()
+            try await b.finishTakeOver(of: "b", on: loop).get()
+            #expect(try await c.liveDaemonFigures(on: loop).get() == ["b": DaemonFigures(inFlight: 2, sendsPerMinute: 7), "c": .zero])
+            #expect(try await redis.execute("HLEN", redis.key("dfigures")).int == 1)
+        }
+    }
+
     @Test func liveDaemonsCountsLeasesNotRunOut() async throws {
         try await withRedisPrefix { (redis: RedisPrefix) async throws in
             let loop = redis.loop
