@@ -128,6 +128,7 @@ let package = Package(
             name: "agentd",
             dependencies: [
                 "Broker",
+                "RedisStreams",
                 "AgentdAdmin",
                 "AgentdAudit",
                 "AgentdSystemd",

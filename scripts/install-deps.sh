@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages agentd needs to build and test, if any is missing:
-# libhiredis-dev (the C client, via pkg-config), redis-server (+ redis-tools), python3 with
+# libhiredis-dev (the C client, via pkg-config), redis-server (+ redis-tools, and redis-sentinel
+# for the failover tests), python3 with
 # venv and pip (the Python client's tests install pytest into a virtualenv), openssl (the
 # Python client's TLS test makes a certificate), chromium (the admin dashboard test loads the
 # page headless), systemd (systemd-analyze verify checks the unit in tests_13_ops; installing
@@ -8,7 +9,7 @@
 # Swift itself must already be on PATH (this script does not download toolchains).
 set -euo pipefail
 
-packages=(libhiredis-dev pkg-config redis-server redis-tools python3 python3-venv python3-pip openssl chromium systemd)
+packages=(libhiredis-dev pkg-config redis-server redis-sentinel redis-tools python3 python3-venv python3-pip openssl chromium systemd)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,15 @@ public struct AgentdConfiguration: Sendable, Equatable {
     public var listen: HostPort
     /// `redis`: the Redis server's address. Default `127.0.0.1:6379`.
     public var redis: HostPort
+    /// `redis_sentinels`: Redis Sentinel addresses (a comma list in the file and in
+    /// `AGENTD_REDIS_SENTINELS`); with `redis_master_name`, agentd asks them for the master and
+    /// follows failovers, and `redis` is not used. Default none.
+    public var redisSentinels: [HostPort]
+    /// `redis_master_name`: the master's name in the sentinels' configuration. Default none.
+    public var redisMasterName: String?
+    /// `redis_wait_replicas`: replicas that must have each send and task change before it is
+    /// answered (Redis `WAIT`, bounded by `store_timeout_ms`); 0 = answer at once. Default 0.
+    public var redisWaitReplicas: Int
     /// `backend`: where messages are stored. Default `.redis`.
     public var backend: Backend
     /// `admin`: the HTTP address for `/healthz` and `/metrics`; nil (file: `""`) = off. Default off.
@@ -89,6 +98,9 @@ public struct AgentdConfiguration: Sendable, Equatable {
     public init() {
         self.listen = HostPort(host: "127.0.0.1", port: 7420)
         self.redis = HostPort(host: "127.0.0.1", port: 6379)
+        self.redisSentinels = []
+        self.redisMasterName = nil
+        self.redisWaitReplicas = 0
         self.backend = .redis
         self.admin = nil
         self.logLevel = "info"

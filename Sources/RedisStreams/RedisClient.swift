@@ -19,14 +19,22 @@ public final class RedisClient: Sendable {
     }
 
     private let configuration: RedisConfiguration
+    private let endpoint: RedisEndpoint
     private let defaultLoop: any EventLoop
     private let connections = Mutex(Connections())
     private let metrics: RedisMetrics
 
     /// Creates a client; it does not connect until the first command is submitted.
+    /// `endpoint` says where connections go (by default the one `configuration` describes);
     /// `defaultLoop` serves submissions that do not name a loop; `metrics` records round trips.
-    public init(configuration: RedisConfiguration, defaultLoop: (any EventLoop)? = nil, metrics: RedisMetrics = RedisMetrics()) {
+    public init(
+        configuration: RedisConfiguration,
+        endpoint: RedisEndpoint? = nil,
+        defaultLoop: (any EventLoop)? = nil,
+        metrics: RedisMetrics = RedisMetrics()
+    ) {
         self.configuration = configuration
+        self.endpoint = endpoint ?? RedisEndpoint(configuration: configuration)
         self.defaultLoop = defaultLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         self.metrics = metrics
     }
@@ -101,7 +109,7 @@ public final class RedisClient: Sendable {
         return self.connections.withLock { connections in
             if connections.isShutdown { return nil }
             if let connection = connections.byLoop[key] { return connection }
-            let connection = RedisLoopConnection(loop: loop, configuration: self.configuration, metrics: self.metrics)
+            let connection = RedisLoopConnection(loop: loop, configuration: self.configuration, endpoint: self.endpoint, metrics: self.metrics)
             connections.byLoop[key] = connection
             return connection
         }

@@ -13,6 +13,9 @@ public struct RedisConfiguration: Sendable {
     public var username: String?
     /// Database selected with SELECT after connecting when not 0.
     public var database: Int
+    /// When set, `host` and `port` are not used: the master is asked of these sentinels, and
+    /// followed through failovers.
+    public var sentinel: RedisSentinelConfiguration?
 
     /// Creates a configuration; the defaults match a local, unauthenticated Redis.
     public init(
@@ -21,7 +24,8 @@ public struct RedisConfiguration: Sendable {
         timeout: Duration = .seconds(2),
         password: String? = nil,
         username: String? = nil,
-        database: Int = 0
+        database: Int = 0,
+        sentinel: RedisSentinelConfiguration? = nil
     ) {
         self.host = host
         self.port = port
@@ -29,5 +33,6 @@ public struct RedisConfiguration: Sendable {
         self.password = password
         self.username = username
         self.database = database
+        self.sentinel = sentinel
     }
 }

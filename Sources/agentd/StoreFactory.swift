@@ -1,6 +1,7 @@
 import AgentdConfig
 import Broker
 import NIOCore
+import RedisStreams
 
 /// Picks the store backend named by the configuration.
 enum StoreFactory {
@@ -18,7 +19,14 @@ enum StoreFactory {
                 password: configuration.redisAuth.password,
                 username: configuration.redisAuth.username,
                 database: configuration.redisAuth.database,
-                keyPrefix: configuration.keyPrefix
+                keyPrefix: configuration.keyPrefix,
+                sentinel: configuration.redisMasterName.map { name in
+                    RedisSentinelConfiguration(
+                        sentinels: configuration.redisSentinels.map { RedisAddress(host: $0.host, port: $0.port) },
+                        masterName: name
+                    )
+                },
+                waitReplicas: configuration.redisWaitReplicas
             )
             return RedisStore(settings: settings, daemonID: daemonID, loop: loop)
         }

@@ -38,6 +38,10 @@ _AGENTD_RUNS=0
 _cleanup() {
     local rc=$?
     local pid
+    # Processes a test's Python started (e.g. a restarted redis-server) list their PIDs here.
+    if [[ -f "$TEST_TMP/extra.pids" ]]; then
+        while read -r pid; do _STARTED_PIDS+=("$pid"); done <"$TEST_TMP/extra.pids"
+    fi
     for pid in "${_STARTED_PIDS[@]+"${_STARTED_PIDS[@]}"}"; do
         if kill -0 "$pid" 2>/dev/null; then
             kill -9 "$pid" 2>/dev/null || true

@@ -56,6 +56,24 @@ extension ConfigurationKey {
         }
     }
 
+    /// Addresses as a comma list (`"h1:26379, h2:26379"`); the empty string is none.
+    static func hostPortList(_ name: String, _ property: Property<[HostPort]>) -> Self {
+        Self(name: name, isSecret: false) { (configuration, input) throws(ConfigurationError) in
+            let text = try input.string()
+            var addresses: [HostPort] = []
+            for part in text.split(separator: ",") {
+                let item = part.trimmingCharacters(in: .whitespaces)
+                guard !item.isEmpty else { continue }
+                let address = try HostPort(parsing: item)
+                if address.port == 0 {
+                    throw input.expected("HOST:PORT addresses with ports from 1 to 65535, separated by commas", secret: false)
+                }
+                addresses.append(address)
+            }
+            configuration[keyPath: property] = addresses
+        }
+    }
+
     /// An address that may be off: the empty string turns it off.
     static func optionalHostPort(_ name: String, _ property: Property<HostPort?>) -> Self {
         Self(name: name, isSecret: false) { (configuration, input) throws(ConfigurationError) in

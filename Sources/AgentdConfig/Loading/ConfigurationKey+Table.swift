@@ -6,6 +6,10 @@ extension ConfigurationKey {
     static let all: [ConfigurationKey] = [
         .hostPort("listen", \.listen, allowPortZero: true),  // 0 = pick a free port (tests)
         .hostPort("redis", \.redis, allowPortZero: false),  // nothing listens on port 0
+        .hostPortList("redis_sentinels", \.redisSentinels),
+        .optionalString("redis_master_name", \.redisMasterName),
+        // 0…16: more replicas than that on one master is not a setup WAIT should serve.
+        .integer("redis_wait_replicas", \.redisWaitReplicas, 0...16),
         .choice("backend", \.backend),
         .optionalHostPort("admin", \.admin),
         .oneOf("log_level", \.logLevel, AgentdConfiguration.logLevels),

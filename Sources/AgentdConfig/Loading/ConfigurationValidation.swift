@@ -8,6 +8,12 @@ enum ConfigurationValidation {
                 "auth.mode is \"token\" but auth.tokens_file is empty (set it in [auth] or AGENTD_AUTH_TOKENS_FILE)"
             )
         }
+        // Half a Sentinel setup would silently use the plain `redis` address instead.
+        if configuration.redisSentinels.isEmpty != (configuration.redisMasterName == nil) {
+            let missing = configuration.redisSentinels.isEmpty
+                ? "redis_sentinels (AGENTD_REDIS_SENTINELS)" : "redis_master_name (AGENTD_REDIS_MASTER_NAME)"
+            throw ConfigurationError("Redis Sentinel needs both redis_sentinels and redis_master_name; \(missing) is empty")
+        }
         let tls = configuration.tls
         // Half a TLS setup would otherwise fall back to plain TCP without anyone noticing.
         if (tls.certFile == nil) != (tls.keyFile == nil) {

@@ -100,7 +100,13 @@ extension RedisStore: CoordinationStore {
             case .touch(let agent, let age): tail.append("t"); tail.append(agent); tail.append(max(0, age))
             }
         }
-        return self.run(RedisScripts.coordinationCommit, tail, on: loop).flatMapThrowing { reply in
+        let wait = self.waitCommand.map { [$0] } ?? []
+        return self.call([.script(RedisScripts.coordinationCommit, tail)] + wait, on: loop).flatMap { replies in
+            Self.checked(replies[0], RedisScripts.coordinationCommit.name, on: loop).flatMapThrowing { reply in
+                if !wait.isEmpty, reply.array?.first?.int == 1 { try self.checkWait(replies[1]) }
+                return reply
+            }
+        }.flatMapThrowing { reply in
             guard let parts = reply.array, parts.count == 2 else { throw Self.unexpected("coordcommit", reply) }
             guard parts[0].int == 1 else { return .conflict }
             return .committed(cameBack: (parts[1].array ?? []).compactMap(\.string))

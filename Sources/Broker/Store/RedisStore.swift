@@ -19,6 +19,11 @@ public final class RedisStore: MessageStore {
     let client: RedisClient
     let keys: RedisKeys
     let subscriber: RedisSubscriber
+    /// Follows failovers when the master is found through Sentinel.
+    let sentinelWatcher: SentinelWatcher?
+    /// `WAIT`, sent after each send and task change when replicas must confirm them.
+    let waitCommand: StoreCommand?
+    let waitReplicas: Int
     let shas = ScriptSHAs()
     /// Random per process: tells this run's lease from a previous run's with the same id.
     let instance = String(UInt64.random(in: .min ... .max), radix: 36)
@@ -44,6 +49,12 @@ public final class RedisStore: MessageStore {
         public var database: Int
         /// Prefix of every key (`key_prefix`): the system.
         public var keyPrefix: String
+        /// Sentinels to ask for the master (`redis_sentinels`, `redis_master_name`); when set,
+        /// `host` and `port` are not used.
+        public var sentinel: RedisSentinelConfiguration?
+        /// Replicas that must have each send and task change before it is answered
+        /// (`redis_wait_replicas`; Redis `WAIT`); 0 = do not wait.
+        public var waitReplicas: Int
 
         /// Settings for the Redis at `host:port`, keys under `keyPrefix`.
         public init(
@@ -53,7 +64,9 @@ public final class RedisStore: MessageStore {
             password: String? = nil,
             username: String? = nil,
             database: Int = 0,
-            keyPrefix: String = "agentd"
+            keyPrefix: String = "agentd",
+            sentinel: RedisSentinelConfiguration? = nil,
+            waitReplicas: Int = 0
         ) {
             self.host = host
             self.port = port
@@ -62,6 +75,8 @@ public final class RedisStore: MessageStore {
             self.username = username
             self.database = database
             self.keyPrefix = keyPrefix
+            self.sentinel = sentinel
+            self.waitReplicas = waitReplicas
         }
     }
 
@@ -74,16 +89,27 @@ public final class RedisStore: MessageStore {
             timeout: .milliseconds(settings.timeoutMilliseconds),
             password: settings.password,
             username: settings.username,
-            database: settings.database
+            database: settings.database,
+            sentinel: settings.sentinel
         )
         self.daemonID = daemonID
-        self.client = RedisClient(configuration: redis)
+        let endpoint = RedisEndpoint(configuration: redis)
+        self.client = RedisClient(configuration: redis, endpoint: endpoint)
+        self.sentinelWatcher = SentinelWatcher(endpoint: endpoint, loop: loop)
+        self.sentinelWatcher?.start()
+        self.waitReplicas = settings.waitReplicas
+        // Bounded below the store timeout: a WAIT that used all of it would trip the
+        // connection's watchdog and fail the whole pipeline, not just this request.
+        let waitMilliseconds = max(1, settings.timeoutMilliseconds * 3 / 4)
+        self.waitCommand = settings.waitReplicas > 0
+            ? .plain(RedisCommand("WAIT", String(settings.waitReplicas), String(waitMilliseconds))) : nil
         let keys = RedisKeys(prefix: settings.keyPrefix)
         self.keys = keys
         let onWake = self.onWake
         let me = Array(daemonID.utf8)
         self.subscriber = RedisSubscriber(
             configuration: redis,
+            endpoint: endpoint,
             loop: loop,
             onMessage: { channel, payload in
                 // Our own wake-ups: this daemon knew already.
@@ -102,8 +128,14 @@ public final class RedisStore: MessageStore {
         dedupWindowMilliseconds: Int,
         on loop: any EventLoop
     ) -> EventLoopFuture<SendOutcome> {
-        let commands = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
-        return self.call(commands, on: loop).flatMapThrowing { try Self.decodeSend($0[...]) }
+        var commands = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
+        let count = commands.count
+        if let wait = self.waitCommand { commands.append(wait) }
+        return self.call(commands, on: loop).flatMapThrowing { replies in
+            let outcome = try Self.decodeSend(replies.prefix(count))
+            if self.waitCommand != nil { try self.checkWait(replies[count]) }
+            return outcome
+        }
     }
 
     public func send(
@@ -115,8 +147,10 @@ public final class RedisStore: MessageStore {
         let send = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
         // The take may start with the SADD of `takeCommands`: the send's replies are its own.
         let sendCount = send.count
-        return self.call(send + self.takeCommands(take), on: loop).flatMapThrowing { replies in
+        let wait = self.waitCommand.map { [$0] } ?? []
+        return self.call(send + wait + self.takeCommands(take), on: loop).flatMapThrowing { replies in
             let outcome = try Self.decodeSend(replies.prefix(sendCount))
+            if !wait.isEmpty { try self.checkWait(replies[sendCount]) }
             let taken = Result<TakeResult, any Error> { try Self.decodeTake(replies[replies.count - 1]) }
             return (outcome, taken)
         }
@@ -166,6 +200,20 @@ public final class RedisStore: MessageStore {
         tail.append(wake)
         tail.append(self.daemonID)
         return [.script(RedisScripts.send, tail)]
+    }
+
+    /// `WAIT`'s answer: how many replicas confirmed. Fewer than asked is `unavailable`: the
+    /// write is on the master but may not survive a failover, and the client's retry (same
+    /// `message_id`) is stored once.
+    func checkWait(_ reply: RedisReply) throws {
+        guard let confirmed = reply.int else {
+            throw AgentdError.unavailable("store unavailable: WAIT failed: \(reply.errorMessage ?? "unexpected reply")")
+        }
+        guard confirmed >= self.waitReplicas else {
+            throw AgentdError.unavailable(
+                "stored on the Redis master but confirmed by \(confirmed) of \(self.waitReplicas) replicas in time; retry with the same message_id"
+            )
+        }
     }
 
     /// A send's replies: the script's answer, or plain commands that must not have failed.
@@ -372,6 +420,7 @@ public final class RedisStore: MessageStore {
     }
 
     public func shutdown() {
+        self.sentinelWatcher?.shutdown()
         self.subscriber.shutdown()
         self.client.shutdown()
     }

@@ -26,7 +26,12 @@ final class RedisLoopConnection: @unchecked Sendable {
 
     let loop: any EventLoop
     private let configuration: RedisConfiguration
-    private let peer: String
+    private let endpoint: RedisEndpoint
+    /// Where the open (or last) connection goes, for messages.
+    private var peer: String
+    /// Where the open connection goes.
+    private var address: RedisAddress?
+    private var switchObserver: Int?
     private var state = State.idle
     /// Requests submitted while connecting, written in order once connected.
     private var waiting: [RedisRequest] = []
@@ -37,11 +42,16 @@ final class RedisLoopConnection: @unchecked Sendable {
     private let connected = Atomic<Bool>(false)
     private let metrics: RedisMetrics
 
-    init(loop: any EventLoop, configuration: RedisConfiguration, metrics: RedisMetrics = RedisMetrics()) {
+    init(loop: any EventLoop, configuration: RedisConfiguration, endpoint: RedisEndpoint, metrics: RedisMetrics = RedisMetrics()) {
         self.loop = loop
         self.configuration = configuration
+        self.endpoint = endpoint
         self.metrics = metrics
-        self.peer = "\(configuration.host):\(configuration.port)"
+        if let sentinel = configuration.sentinel {
+            self.peer = "master \(sentinel.masterName)"
+        } else {
+            self.peer = "\(configuration.host):\(configuration.port)"
+        }
     }
 
     /// True while a connection is open and its handshake succeeded.
@@ -65,6 +75,7 @@ final class RedisLoopConnection: @unchecked Sendable {
             let channel: (any Channel)?
             if case .ready(let open) = self.state { channel = open } else { channel = nil }
             self.state = .shutdown
+            if let token = self.switchObserver { self.endpoint.unobserve(token) }
             self.failWaiting(.closed())
             channel?.close(promise: nil)
         }
@@ -101,7 +112,7 @@ final class RedisLoopConnection: @unchecked Sendable {
     }
 
     private func write(_ request: RedisRequest, to channel: any Channel) {
-        channel.write(request, promise: nil)
+        channel.write(self.endpoint.followsFailovers ? self.watchingForReplica(request, channel) : request, promise: nil)
         guard !self.flushScheduled else { return }
         // One flush after everything this loop tick writes: one syscall per round trip.
         self.flushScheduled = true
@@ -111,35 +122,73 @@ final class RedisLoopConnection: @unchecked Sendable {
         }
     }
 
+    /// With Sentinel, a master that turned replica under this connection (the old master of a
+    /// failover, brought back) answers writes with `-READONLY`. The request fails as
+    /// `.unreachable`, like a lost connection: the command did not run there, and the caller
+    /// must not take the error reply for an answer. The connection closes, and the next one
+    /// asks the sentinels where the master is now.
+    private func watchingForReplica(_ request: RedisRequest, _ channel: any Channel) -> RedisRequest {
+        let completion = request.completion
+        let peer = self.peer
+        return RedisRequest(commands: request.commands) { result in
+            if case .success(let replies) = result,
+                replies.contains(where: { $0.errorMessage.map(Self.isReadOnly) ?? false })
+            {
+                channel.close(promise: nil)
+                completion(.failure(.unreachable("\(peer) is a replica now (failover); looking for the new master")))
+                return
+            }
+            completion(result)
+        }
+    }
+
+    /// A write refused by a replica; inside a script the error is wrapped in the script's.
+    static func isReadOnly(_ message: String) -> Bool {
+        message.hasPrefix("READONLY") || message.contains("-READONLY") || message.contains("READONLY You can't write")
+    }
+
     private func connect() {
         self.state = .connecting
         let timeout = TimeAmount.nanoseconds(Int64(self.configuration.timeout / .nanoseconds(1)))
-        let peer = self.peer
         let roundTrip = self.metrics.roundTrip
-        ClientBootstrap(group: self.loop)
-            .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        RedisReplyDecoder(),
-                        RedisPipelineHandler(timeout: timeout, peer: peer, roundTrip: roundTrip))
-                }
+        let endpoint = self.endpoint
+        let loop = self.loop
+        endpoint.resolve(on: loop)
+            .flatMapError { error in
+                loop.makeFailedFuture(error as? RedisStreamsError ?? .unreachable("\(error)"))
             }
-            .connect(host: self.configuration.host, port: self.configuration.port)
-            .flatMap { channel in
-                self.handshake(channel).map { channel }
+            .flatMap { address in
+                let peer = address.description
+                return ClientBootstrap(group: loop)
+                    .connectTimeout(timeout)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers(
+                                RedisReplyDecoder(),
+                                RedisPipelineHandler(timeout: timeout, peer: peer, roundTrip: roundTrip))
+                        }
+                    }
+                    .connect(host: address.host, port: address.port)
+                    .flatMapError { error in loop.makeFailedFuture(RedisPipelineHandler.connectionError(error, peer: peer)) }
+                    .flatMap { channel in
+                        self.handshake(channel).map { (channel, address) }
+                            .flatMapErrorThrowing { error in
+                                channel.close(promise: nil)
+                                throw error
+                            }
+                    }
                     .flatMapErrorThrowing { error in
-                        channel.close(promise: nil)
+                        endpoint.lost(address)
                         throw error
                     }
             }
             .whenComplete { result in
                 switch result {
-                case .success(let channel):
-                    self.connectionOpened(channel)
+                case .success(let (channel, address)):
+                    self.connectionOpened(channel, at: address)
                 case .failure(let error):
-                    self.connectFailed(RedisPipelineHandler.connectionError(error, peer: peer))
+                    self.connectFailed(error as? RedisStreamsError ?? .unreachable("\(error)"))
                 }
             }
     }
@@ -157,6 +206,11 @@ final class RedisLoopConnection: @unchecked Sendable {
         if self.configuration.database != 0 {
             commands.append(RedisCommand("SELECT", String(self.configuration.database)))
         }
+        let checksRole = self.endpoint.followsFailovers
+        if checksRole {
+            // The sentinels' answer may be a moment old: make sure this is the master.
+            commands.append(RedisCommand("ROLE"))
+        }
         guard !commands.isEmpty else { return self.loop.makeSucceededVoidFuture() }
         let promise = self.loop.makePromise(of: Void.self)
         let names = commands.map { $0.arguments.first.map { String(decoding: $0, as: UTF8.self) } ?? "?" }
@@ -168,6 +222,8 @@ final class RedisLoopConnection: @unchecked Sendable {
                 }).first {
                     // The password is never part of the message: only the command's name.
                     promise.fail(RedisStreamsError.serverError("\(name) failed: \(message)"))
+                } else if checksRole, let role = replies.last?.array?.first?.string, role != "master" {
+                    promise.fail(RedisStreamsError.unreachable("the sentinels' master is a \(role) now (failover in progress)"))
                 } else {
                     promise.succeed()
                 }
@@ -178,16 +234,31 @@ final class RedisLoopConnection: @unchecked Sendable {
         return promise.futureResult
     }
 
-    private func connectionOpened(_ channel: any Channel) {
+    private func connectionOpened(_ channel: any Channel, at address: RedisAddress) {
         guard case .connecting = self.state else {
             // Shut down while connecting.
             channel.close(promise: nil)
             return
         }
         self.state = .ready(channel)
+        self.address = address
+        self.peer = address.description
+        if self.endpoint.followsFailovers && self.switchObserver == nil {
+            // The sentinels named a new master: stop writing to the old one at once (it may
+            // still accept writes that its demotion would then throw away).
+            self.switchObserver = self.endpoint.observe { [weak self] master in
+                guard let connection = self else { return }
+                connection.onLoop {
+                    guard case .ready(let open) = connection.state, connection.address != master else { return }
+                    open.close(promise: nil)
+                }
+            }
+        }
         self.backoff.recordSuccess()
         self.connected.store(true, ordering: .relaxed)
+        let endpoint = self.endpoint
         channel.closeFuture.whenComplete { _ in
+            endpoint.lost(address)
             self.channelClosed(channel)
         }
         let pending = self.waiting

@@ -21,23 +21,30 @@ public final class RedisSubscriber: @unchecked Sendable {
 
     private let loop: any EventLoop
     private let configuration: RedisConfiguration
+    private let endpoint: RedisEndpoint
     private let onMessage: MessageHandler
     private let onSubscribed: SubscribedHandler
     private var wanted = Set<String>()
     private var channel: (any Channel)?
+    /// Where `channel` goes.
+    private var address: RedisAddress?
+    private var switchObserver: Int?
     private var connecting = false
     private var reconnect: Scheduled<Void>?
     private var backoff = ReconnectBackoff()
     private var isShutdown = false
 
-    /// Creates a subscriber; it connects when the first channel is wanted.
+    /// Creates a subscriber; it connects when the first channel is wanted, to `endpoint`
+    /// (by default the one `configuration` describes).
     public init(
         configuration: RedisConfiguration,
+        endpoint: RedisEndpoint? = nil,
         loop: any EventLoop,
         onMessage: @escaping MessageHandler,
         onSubscribed: @escaping SubscribedHandler
     ) {
         self.configuration = configuration
+        self.endpoint = endpoint ?? RedisEndpoint(configuration: configuration)
         self.loop = loop
         self.onMessage = onMessage
         self.onSubscribed = onSubscribed
@@ -74,6 +81,7 @@ public final class RedisSubscriber: @unchecked Sendable {
     public func shutdown() {
         self.onLoop {
             self.isShutdown = true
+            if let token = self.switchObserver { self.endpoint.unobserve(token) }
             self.reconnect?.cancel()
             self.channel?.close(promise: nil)
             self.channel = nil
@@ -99,38 +107,61 @@ public final class RedisSubscriber: @unchecked Sendable {
         self.connecting = true
         let timeout = TimeAmount.nanoseconds(Int64(self.configuration.timeout / .nanoseconds(1)))
         let handler = SubscriptionHandler(onMessage: self.onMessage, onSubscribed: self.onSubscribed)
-        ClientBootstrap(group: self.loop)
-            .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(RedisReplyDecoder(), handler)
+        let endpoint = self.endpoint
+        let loop = self.loop
+        endpoint.resolve(on: loop).flatMap { address in
+            ClientBootstrap(group: loop)
+                .connectTimeout(timeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(RedisReplyDecoder(), handler)
+                    }
                 }
-            }
-            .connect(host: self.configuration.host, port: self.configuration.port)
-            .whenComplete { result in
-                self.connecting = false
-                switch result {
-                case .success(let channel):
-                    self.opened(channel)
-                case .failure:
-                    self.backoff.recordFailure(at: .now)
-                    self.connectIfNeeded()
+                .connect(host: address.host, port: address.port)
+                .map { ($0, address) }
+                .flatMapErrorThrowing { error in
+                    endpoint.lost(address)
+                    throw error
                 }
+        }
+        .whenComplete { result in
+            self.connecting = false
+            switch result {
+            case .success(let (channel, address)):
+                self.opened(channel, at: address)
+            case .failure:
+                self.backoff.recordFailure(at: .now)
+                self.connectIfNeeded()
             }
+        }
     }
 
-    private func opened(_ channel: any Channel) {
+    private func opened(_ channel: any Channel, at address: RedisAddress) {
         guard !self.isShutdown else {
             channel.close(promise: nil)
             return
         }
         self.channel = channel
+        self.address = address
         self.backoff.recordSuccess()
+        if self.switchObserver == nil {
+            // A new master: leave the old one (its subscriptions would hear nothing new).
+            self.switchObserver = self.endpoint.observe { [weak self] master in
+                guard let subscriber = self else { return }
+                subscriber.onLoop {
+                    guard subscriber.address != master else { return }
+                    subscriber.channel?.close(promise: nil)
+                }
+            }
+        }
+        let endpoint = self.endpoint
         channel.closeFuture.whenComplete { _ in
+            endpoint.lost(address)
             self.onLoop {
                 guard self.channel === channel else { return }
                 self.channel = nil
+                self.address = nil
                 self.backoff.recordFailure(at: .now)
                 self.connectIfNeeded()
             }
