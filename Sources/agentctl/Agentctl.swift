@@ -11,9 +11,13 @@ struct Agentctl: AsyncParsableCommand {
             Every subcommand connects, says hello as an agent, does its requests and leaves. \
             Common options (on every subcommand): --server HOST:PORT, --agent ID, --token, \
             --json. Defaults come from the environment:
-              AGENTD_SERVER   agentd's address (else 127.0.0.1:7420)
+              AGENTD_SERVER   agentd's address, or a comma list (else 127.0.0.1:7420)
               AGENTD_AGENT    the agent id to say hello as (else agentctl-<pid>)
               AGENTD_TOKEN    the token sent in hello
+
+            Several daemons (of one Redis): repeat --server or give a comma list \
+            (--server 10.0.0.5:7420,10.0.0.6:7420, IPv6 as [::1]:7420). A command tries them \
+            in order until one answers; `tail` moves to the next when its daemon goes away.
 
             Commands that need a role (assign, cancel, broadcast, task, tasks, dead-letters \
             --for) register the agent as a supervisor first (--as-role); the made-up \

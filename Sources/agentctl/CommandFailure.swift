@@ -37,6 +37,10 @@ struct CommandFailure: Error, Sendable {
             return .server(code: code, message: message)
         case .connectionClosed:
             return .unreachable("connection to agentd lost before it answered")
+        case .interrupted(let server):
+            return .unreachable("connection to agentd at \(server) lost before it answered")
+        case .unreachable(let failures):
+            return .unreachable(Self.couldNotConnect(failures))
         case .malformedFrame(let detail):
             return .unreachable("connection to agentd dropped: \(detail)")
         case .tlsSetup(let detail):
@@ -46,5 +50,15 @@ struct CommandFailure: Error, Sendable {
         case nil:
             return .unreachable("connection to agentd failed: \(error)")
         }
+    }
+
+    /// `could not connect to agentd at HOST:PORT: reason`, or with several servers each
+    /// one's last failure.
+    private static func couldNotConnect(_ failures: [ConnectFailure]) -> String {
+        guard failures.count > 1 else {
+            guard let failure = failures.first else { return "could not connect to agentd: no server given" }
+            return "could not connect to agentd at \(failure.server): \(failure.reason)"
+        }
+        return "could not connect to agentd at any of its servers: " + failures.map(\.description).joined(separator: "; ")
     }
 }

@@ -11,9 +11,14 @@ enum CommandSession {
 
     /// Runs `body` on a connection that has said hello (and registered as `role`).
     ///
+    /// The servers of `--server` are tried in order, once each, until one answers (a
+    /// refused `hello`, `overloaded`, moves on too).
+    ///
     /// - Parameters:
-    ///   - options: the common options (address, agent id, token).
+    ///   - options: the common options (addresses, agent id, token).
     ///   - role: the role to register with first; nil to not register.
+    ///   - failover: move to the next server when the one in use goes away (for `tail`);
+    ///     otherwise a lost connection ends the command.
     ///   - body: the command's requests.
     /// - Returns: what `body` returns.
     /// - Throws: ``CommandFailure``: exit 2 for a bad address or TLS, 3 when agentd cannot
@@ -21,29 +26,28 @@ enum CommandSession {
     static func run<Result>(
         _ options: ConnectionOptions,
         role: String? = nil,
+        failover: Bool = false,
         _ body: (AgentdClient) async throws -> Result
     ) async throws(CommandFailure) -> Result {
-        let address = try options.address()
+        let servers = try options.addresses()
         let tls = try options.clientTLS()
         let client: AgentdClient
         do {
             client = try await AgentdClient.connect(
-                host: address.host,
-                port: address.port,
+                servers: servers,
+                failover: Self.failover(servers: servers.count, reconnect: failover),
                 tls: tls,
                 connectTimeout: Self.connectTimeout
             )
         } catch AgentdClientError.tlsSetup(let detail) {
             throw .usage("TLS settings: \(detail)")
-        } catch AgentdClientError.tlsHandshake(let detail) {
-            throw .unreachable("TLS handshake with agentd at \(address) failed: \(detail)")
         } catch {
-            throw .unreachable("could not connect to agentd at \(address): \(ConnectError.describe(error))")
+            throw CommandFailure.from(error)
         }
         let agent = options.agentID
         var registered = false
         do {
-            try await client.hello(agentID: agent.id, token: options.resolvedToken)
+            try await Self.hello(client, agent: agent.id, token: options.resolvedToken, attempts: servers.count)
             if let role {
                 try await client.register(role: role, capabilities: [], metadata: ["registered_by": "agentctl"])
                 registered = true
@@ -54,6 +58,30 @@ enum CommandSession {
         } catch {
             await Self.leave(client, deregister: registered && agent.generated)
             throw CommandFailure.from(error)
+        }
+    }
+
+    /// One round over the servers for a command; for `tail` with several servers, the
+    /// client's defaults (it keeps going while any daemon is left, within 30 s per
+    /// failover). `tail` with one server ends when it goes away, as it always did.
+    static func failover(servers: Int, reconnect: Bool) -> FailoverConfiguration {
+        guard reconnect && servers > 1 else {
+            return FailoverConfiguration(reconnect: false, maxAttempts: servers)
+        }
+        return FailoverConfiguration(maxAttempts: 3 * servers)
+    }
+
+    /// `hello`, again on the next server when a busy one refuses it (`overloaded`) or the
+    /// connection is replaced under it.
+    private static func hello(_ client: AgentdClient, agent: String, token: String?, attempts: Int) async throws {
+        var attempt = 1
+        while true {
+            do {
+                try await client.hello(agentID: agent, token: token)
+                return
+            } catch let error as AgentdClientError where error.isRetryable && attempt < attempts {
+                attempt += 1
+            }
         }
     }
 

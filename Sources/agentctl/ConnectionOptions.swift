@@ -5,7 +5,9 @@ import Foundation
 /// The options every subcommand takes: where agentd is, who to be, how to print.
 ///
 /// Each default comes from the environment first (`AGENTD_SERVER`, `AGENTD_AGENT`,
-/// `AGENTD_TOKEN`), so a shell can set them once for many commands.
+/// `AGENTD_TOKEN`), so a shell can set them once for many commands. `--server` and
+/// `AGENTD_SERVER` may name several daemons (of one Redis): a command uses the first that
+/// answers.
 struct ConnectionOptions: ParsableArguments {
     /// The address used when neither `--server` nor `AGENTD_SERVER` says otherwise.
     static let defaultServer = "127.0.0.1:7420"
@@ -13,11 +15,11 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "agentd's address (default: $AGENTD_SERVER, else \(Self.defaultServer)).",
+            "agentd's address; repeat it or give a comma list for several daemons, tried in order (default: $AGENTD_SERVER, else \(Self.defaultServer)).",
             valueName: "host:port"
         )
     )
-    var server: String?
+    var server: [String] = []
 
     @Option(
         name: .long,
@@ -96,17 +98,25 @@ struct ConnectionOptions: ParsableArguments {
         return ClientTLS(caFile: self.caFile, certificateFile: self.certFile, keyFile: self.keyFile, serverName: self.serverName)
     }
 
-    /// The address to connect to.
+    /// The addresses to try, in order: every `--server` (each may be a comma list), else
+    /// `AGENTD_SERVER` (a comma list too), else the default.
     ///
-    /// - Throws: ``CommandFailure`` (exit 2) when the address is bad.
-    func address() throws(CommandFailure) -> ServerAddress {
-        var text = Self.defaultServer
-        if let server = self.server ?? self.environment["AGENTD_SERVER"], !server.isEmpty {
-            text = server
+    /// - Throws: ``CommandFailure`` (exit 2) when an address is bad.
+    func addresses() throws(CommandFailure) -> [ServerAddress] {
+        var entries = CommaList.split(self.server)
+        if entries.isEmpty, let variable = self.environment["AGENTD_SERVER"] {
+            entries = CommaList.split([variable])
         }
-        guard let address = ServerAddress(text) else {
-            throw .usage("bad server address '\(text)': expected HOST:PORT")
+        if entries.isEmpty {
+            entries = [Self.defaultServer]
         }
-        return address
+        var addresses: [ServerAddress] = []
+        for text in entries {
+            guard let address = ServerAddress(text) else {
+                throw .usage("bad server address '\(text)': expected HOST:PORT")
+            }
+            addresses.append(address)
+        }
+        return addresses
     }
 }

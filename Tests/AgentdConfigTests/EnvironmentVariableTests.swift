@@ -14,6 +14,11 @@ struct EnvironmentCase: Sendable, CustomTestStringConvertible {
     static let cases: [EnvironmentCase] = [
         EnvironmentCase(variable: "AGENTD_LISTEN", value: "0.0.0.0:1") { $0.listen == HostPort(host: "0.0.0.0", port: 1) },
         EnvironmentCase(variable: "AGENTD_REDIS", value: "r:2") { $0.redis == HostPort(host: "r", port: 2) },
+        EnvironmentCase(variable: "AGENTD_REDIS_SENTINELS", value: "s1:26379,s2:26380") {
+            $0.redisSentinels == [HostPort(host: "s1", port: 26379), HostPort(host: "s2", port: 26380)]
+        },
+        EnvironmentCase(variable: "AGENTD_REDIS_MASTER_NAME", value: "main") { $0.redisMasterName == "main" },
+        EnvironmentCase(variable: "AGENTD_REDIS_WAIT_REPLICAS", value: "2") { $0.redisWaitReplicas == 2 },
         EnvironmentCase(variable: "AGENTD_BACKEND", value: "memory") { $0.backend == .memory },
         EnvironmentCase(variable: "AGENTD_ADMIN", value: "[::1]:3") { $0.admin == HostPort(host: "::1", port: 3) },
         EnvironmentCase(variable: "AGENTD_LOG_LEVEL", value: "error") { $0.logLevel == "error" },
@@ -62,6 +67,8 @@ struct EnvironmentCase: Sendable, CustomTestStringConvertible {
         "AGENTD_TLS_CERT_FILE": "/companion-cert.pem",
         "AGENTD_TLS_KEY_FILE": "/companion-key.pem",
         "AGENTD_TLS_CA_FILE": "/companion-ca.pem",
+        "AGENTD_REDIS_SENTINELS": "companion:26379",
+        "AGENTD_REDIS_MASTER_NAME": "companion",
     ]
 
     @Test(arguments: cases)

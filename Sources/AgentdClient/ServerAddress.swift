@@ -1,15 +1,22 @@
 /// Where agentd listens: `HOST:PORT`, `[IPv6]:PORT`, or a bare host (port 7420).
-struct ServerAddress: Sendable, CustomStringConvertible {
+public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
     /// The port agentd listens on unless configured otherwise (the contract's `listen` default).
-    static let defaultPort = 7420
+    public static let defaultPort = 7420
 
     /// Host name or IP address, without brackets.
-    let host: String
+    public let host: String
     /// TCP port, 1–65535.
-    let port: Int
+    public let port: Int
+
+    /// An address from its parts; `host` is an IPv6 address without brackets, an IPv4
+    /// address or a name.
+    public init(host: String, port: Int = Self.defaultPort) {
+        self.host = host
+        self.port = port
+    }
 
     /// Parses `text`; nil when it is not an address.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         var host = Substring(text)
         var portText: Substring?
         if host.hasPrefix("[") {
@@ -37,7 +44,23 @@ struct ServerAddress: Sendable, CustomStringConvertible {
     }
 
     /// `HOST:PORT` as typed, IPv6 in brackets.
-    var description: String {
+    public var description: String {
         self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
+    }
+}
+
+extension ServerAddress {
+    /// Parses a comma-separated list (`a:7420,b:7420,[::1]:7421`), blanks dropped; nil when
+    /// an entry is not an address.
+    public static func list(_ text: String) -> [ServerAddress]? {
+        var servers: [ServerAddress] = []
+        for entry in text.split(separator: ",") {
+            // No Foundation here: trim spaces by hand.
+            let trimmed = entry.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
+            if trimmed.isEmpty { continue }
+            guard let server = ServerAddress(String(trimmed)) else { return nil }
+            servers.append(server)
+        }
+        return servers
     }
 }
