@@ -6,7 +6,8 @@
 # 1. Makes a virtualenv in a scratch directory (PYCLIENT_VENV=DIR to keep and reuse one;
 #    otherwise a fresh one under $TMPDIR, removed afterwards). It is made with
 #    --system-site-packages, so a pytest already installed for this python is used as is.
-# 2. Installs pytest only if it cannot be imported (from PyPI).
+# 2. Installs pytest and mypy only if they cannot be imported (from PyPI); mypy runs in
+#    tests/test_typing.py (``mypy --strict`` on the package).
 # 3. Installs this package (`pip install ./clients/python`), preferring a fully offline
 #    build: when setuptools >= 61 and wheel (or setuptools >= 70.1, which has bdist_wheel
 #    built in) are importable it uses `--no-build-isolation --no-index`; otherwise it lets
@@ -56,6 +57,13 @@ if "$PY" -c 'import pytest' 2>/dev/null; then
 else
     echo "== pytest: installing"
     "${PIP[@]}" install -q pytest
+fi
+
+if "$PY" -c 'import mypy' 2>/dev/null; then
+    echo "== mypy: already installed ($("$PY" -m mypy --version))"
+else
+    echo "== mypy: installing"
+    "${PIP[@]}" install -q mypy
 fi
 
 # Build from a copy, so the build leaves no build/ or *.egg-info in the work tree.

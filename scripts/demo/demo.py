@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A short story told through agentd with the Python client (clients/python).
 
-Two agents: `planner` hands out work, `worker-1` does it.
+Two agents: `planner` hands out work, `worker-1` does it. They are connected to two
+different daemons of one system (usage: demo.py PORT_A [PORT_B]): every message crosses from
+one daemon to the other through Redis.
   1. worker-1 is busy, so the planner queues four jobs of different priorities.
   2. worker-1 fetches them: highest priority first, whatever the order they were sent in.
   3. worker-1 acks each and reports back with a task_response.
@@ -14,10 +16,10 @@ import sys
 from agentd_client import connect
 
 
-def agent(port, agent_id):
-    """A connection that said hello as `agent_id` (the Python client, clients/python)."""
+def agent(port, agent_id, daemon):
+    """A connection to daemon `daemon` (on `port`) that said hello as `agent_id`."""
     client = connect("127.0.0.1", port, agent_id)
-    say(agent_id, f"hello -> server agentd, agent {client.agent_id}")
+    say(agent_id, f"hello -> daemon {daemon} ({client.server}), agent {client.agent_id}")
     return client
 
 
@@ -26,10 +28,11 @@ def say(who, text):
 
 
 def main():
-    port = int(sys.argv[1])
-    print("agentd demo: two agents, prioritised messages, acks\n")
-    planner = agent(port, "planner")
-    worker = agent(port, "worker-1")
+    port_a = int(sys.argv[1])
+    port_b = int(sys.argv[2]) if len(sys.argv) > 2 else port_a
+    print("agentd demo: two agents on two daemons, prioritised messages, acks\n")
+    planner = agent(port_a, "planner", "A")
+    worker = agent(port_b, "worker-1", "B" if port_b != port_a else "A")
 
     print("\n1. planner queues four jobs (sent low → critical)")
     for prio, job in [("low", "tidy the logs"), ("medium", "summarise inbox"),
@@ -39,7 +42,7 @@ def main():
             "content": {"job": job}})
         say("planner", f"send {prio:<8} {job!r:<20} -> stored as {reply['message_id']}")
 
-    print("\n2. worker-1 fetches: the broker hands them out by priority")
+    print("\n2. worker-1 fetches on daemon B what was sent through daemon A, by priority")
     jobs = worker.request("fetch", limit=10)["messages"]
     for m in jobs:
         say("worker-1", f"got {m['priority']:<8} {m['content']['job']!r:<20} attempt {m['delivery']['attempt']}")
@@ -74,7 +77,9 @@ def main():
     q = stats["queues"]
     say("agentd", f"sent {q['sent_total']}, delivered {q['delivered_total']}, acked {q['acked_total']}, "
                   f"pending {q['pending']}, in flight {q['in_flight']}, dead {q['dead_letters']}")
-    say("agentd", f"backend {stats['server']['backend']}, {stats['server']['connections']} connections")
+    server = stats["server"]
+    say("agentd", f"backend {server['backend']}, answered by daemon {server['daemon_id']}, "
+                  f"live daemons {', '.join(server['live_daemons'])}")
     planner.request("bye")
     worker.request("bye")
     print("\ndemo finished.")

@@ -9,6 +9,8 @@
 - ``agentd_factory``: start agentd with extra environment (short timeouts, limits), a fixed
   port (restart tests) or another Redis.
 - ``redis_factory``: a redis-server of the test's own, for tests that kill Redis.
+- ``agentd_cluster``: N daemons of one system (same Redis, same key prefix, each its own
+  ``AGENTD_DAEMON_ID``), for failover tests.
 
 Only processes started here are stopped here, by PID.
 """
@@ -160,6 +162,11 @@ class AgentdProcess:
                                  % (self.proc.returncode, open(self.log_path).read()[-2000:]))
         return None
 
+    @property
+    def address(self) -> str:
+        """``host:port``, as in a client's ``servers`` list."""
+        return "%s:%d" % (self.host, self.port)
+
     def log_text(self) -> str:
         with open(self.log_path, "r", errors="replace") as f:
             return f.read()
@@ -218,6 +225,30 @@ def agentd_factory(redis_server: RedisProcess, session_tmp: str):
         a = AgentdProcess(session_tmp, redis or redis_server.address, env, port, backend=backend)
         started.append(a)
         return a
+
+    yield start
+    for a in started:
+        a.cleanup()
+
+
+@pytest.fixture
+def agentd_cluster(redis_server: RedisProcess, session_tmp: str):
+    """``cluster(n, env=None, envs=None)``: n daemons on one Redis and one key prefix
+    (one system, docs/protocol.md "Several daemons"); ``envs[i]`` adds to daemon i's env."""
+    started: List[AgentdProcess] = []
+
+    def start(n: int = 2, env: Optional[Dict[str, str]] = None,
+              envs: Optional[List[Dict[str, str]]] = None) -> List[AgentdProcess]:
+        prefix = "pyc-%s:" % uuid.uuid4().hex[:12]
+        daemons = []
+        for i in range(n):
+            e = dict(env or {})
+            e.update((envs or [{}] * n)[i])
+            e["AGENTD_DAEMON_ID"] = "%s%d" % (prefix.strip(":"), i)
+            a = AgentdProcess(session_tmp, redis_server.address, e, prefix=prefix)
+            started.append(a)
+            daemons.append(a)
+        return daemons
 
     yield start
     for a in started:

@@ -39,3 +39,15 @@ __all__ = [
     "create_broadcast_message", "create_heartbeat_message", "create_simple_queue_manager",
     "create_task_request_message", "error_from_reply", "__version__",
 ]
+
+# The original library's optional file logging (client-side daily JSONL audit files).
+from .file_logger import FileLogger, disable_file_logging, enable_file_logging, get_file_logger  # noqa: E402
+
+__all__ += ["FileLogger", "disable_file_logging", "enable_file_logging", "get_file_logger"]
+
+# Failover (server lists), the asyncio worker and the I/O-free protocol core.
+from ._core import Failover, ServerAddress  # noqa: E402
+from .aio_worker import AsyncTaskContext, AsyncWorker  # noqa: E402
+from .worker import TaskFields  # noqa: E402
+
+__all__ += ["AsyncTaskContext", "AsyncWorker", "Failover", "ServerAddress", "TaskFields"]

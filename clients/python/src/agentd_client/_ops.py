@@ -9,7 +9,7 @@ drift apart.
 """
 
 from enum import Enum
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, TypeVar, cast
 
 #: A message as agentd sends it (``message_id``, ``from_agent``, ``to_agent``,
 #: ``message_type``, ``content``, ``priority``, ``timestamp``, ``delivery`` ...).
@@ -19,8 +19,11 @@ AgentInfoDict = Dict[str, Any]
 #: A TaskInfo object (``task_id``, ``state``, ``assigned_to``, ``history`` ...).
 TaskInfoDict = Dict[str, Any]
 
-Extract = Callable[[Dict[str, Any]], Any]
-Request = Tuple[str, Dict[str, Any], Extract]
+T = TypeVar("T")
+#: What a reply is turned into (typed, so each client method's return type is checked).
+Extract = Callable[[Dict[str, Any]], T]
+#: ``(op, fields, extract)``; ``Request[int]`` is a request whose method returns an int.
+Request = Tuple[str, Dict[str, Any], Callable[[Dict[str, Any]], T]]
 
 
 class SendResult(NamedTuple):
@@ -50,8 +53,18 @@ def _fields(**kw: Any) -> Dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None}
 
 
-def _key(name: str) -> Extract:
-    return lambda reply: reply.get(name)
+def _key(name: str, kind: Callable[[Any], T]) -> Callable[[Dict[str, Any]], T]:
+    """Extract reply[name]; ``kind`` only names its type for the checker (the wire
+    contract fixes it: agentd's replies are trusted here as before)."""
+    return lambda reply: cast(T, reply.get(name))
+
+
+def _list(value: Any) -> List[Dict[str, Any]]:
+    return cast(List[Dict[str, Any]], value)
+
+
+def _dict(value: Any) -> Dict[str, Any]:
+    return cast(Dict[str, Any], value)
 
 
 def _none(reply: Dict[str, Any]) -> None:
@@ -68,15 +81,15 @@ def _ids(message_ids: Iterable[str]) -> List[str]:
     return list(message_ids)
 
 
-def hello(agent_id: str, token: Optional[str] = None) -> Request:
+def hello(agent_id: str, token: Optional[str] = None) -> "Request[Dict[str, Any]]":
     return "hello", _fields(agent_id=agent_id, token=token), _whole
 
 
-def ping() -> Request:
+def ping() -> "Request[bool]":
     return "ping", {}, lambda r: bool(r.get("pong"))
 
 
-def bye() -> Request:
+def bye() -> "Request[None]":
     return "bye", {}, _none
 
 
@@ -92,62 +105,62 @@ def build_message(to_agent: str, content: Dict[str, Any], message_type: str = "s
                    correlation_id=correlation_id, reply_to=reply_to, ttl_ms=ttl_ms, delay_ms=delay_ms)
 
 
-def send(message: Dict[str, Any]) -> Request:
+def send(message: Dict[str, Any]) -> "Request[SendResult]":
     return "send", {"message": message}, lambda r: SendResult(r["message_id"], bool(r.get("duplicate", False)))
 
 
-def fetch(limit: Optional[int] = None, wait_ms: Optional[int] = None) -> Request:
-    return "fetch", _fields(limit=limit, wait_ms=wait_ms), _key("messages")
+def fetch(limit: Optional[int] = None, wait_ms: Optional[int] = None) -> "Request[List[Message]]":
+    return "fetch", _fields(limit=limit, wait_ms=wait_ms), _key("messages", _list)
 
 
-def ack(message_ids: Iterable[str]) -> Request:
-    return "ack", {"message_ids": _ids(message_ids)}, _key("acked")
+def ack(message_ids: Iterable[str]) -> "Request[int]":
+    return "ack", {"message_ids": _ids(message_ids)}, _key("acked", int)
 
 
-def nack(message_ids: Iterable[str], delay_ms: Optional[int] = None) -> Request:
-    return "nack", _fields(message_ids=_ids(message_ids), delay_ms=delay_ms), _key("requeued")
+def nack(message_ids: Iterable[str], delay_ms: Optional[int] = None) -> "Request[int]":
+    return "nack", _fields(message_ids=_ids(message_ids), delay_ms=delay_ms), _key("requeued", int)
 
 
-def subscribe(prefetch: Optional[int] = None) -> Request:
+def subscribe(prefetch: Optional[int] = None) -> "Request[bool]":
     return "subscribe", _fields(prefetch=prefetch), lambda r: bool(r.get("subscribed"))
 
 
-def unsubscribe() -> Request:
+def unsubscribe() -> "Request[bool]":
     return "unsubscribe", {}, lambda r: bool(r.get("subscribed"))
 
 
-def dead_letters(limit: Optional[int] = None, agent_id: Optional[str] = None) -> Request:
-    return "dead_letters", _fields(limit=limit, agent_id=agent_id), _key("messages")
+def dead_letters(limit: Optional[int] = None, agent_id: Optional[str] = None) -> "Request[List[Message]]":
+    return "dead_letters", _fields(limit=limit, agent_id=agent_id), _key("messages", _list)
 
 
-def requeue_dead(message_ids: Iterable[str], agent_id: Optional[str] = None) -> Request:
-    return "requeue_dead", _fields(message_ids=_ids(message_ids), agent_id=agent_id), _key("requeued")
+def requeue_dead(message_ids: Iterable[str], agent_id: Optional[str] = None) -> "Request[int]":
+    return "requeue_dead", _fields(message_ids=_ids(message_ids), agent_id=agent_id), _key("requeued", int)
 
 
 def register(role: str, capabilities: Iterable[str], max_concurrent_tasks: Optional[int] = None,
-             metadata: Optional[Dict[str, Any]] = None) -> Request:
+             metadata: Optional[Dict[str, Any]] = None) -> "Request[AgentInfoDict]":
     return "register", _fields(role=_s(role), capabilities=list(capabilities),
-                               max_concurrent_tasks=max_concurrent_tasks, metadata=metadata), _key("agent")
+                               max_concurrent_tasks=max_concurrent_tasks, metadata=metadata), _key("agent", _dict)
 
 
-def heartbeat(status: Optional[str] = None, current_tasks: Optional[int] = None) -> Request:
+def heartbeat(status: Optional[str] = None, current_tasks: Optional[int] = None) -> "Request[None]":
     return "heartbeat", _fields(status=None if status is None else _s(status), current_tasks=current_tasks), _none
 
 
 def agents(capabilities: Optional[Iterable[str]] = None, role: Optional[str] = None,
-           available: Optional[bool] = None, limit: Optional[int] = None) -> Request:
+           available: Optional[bool] = None, limit: Optional[int] = None) -> "Request[List[AgentInfoDict]]":
     return "agents", _fields(capabilities=None if capabilities is None else list(capabilities),
                              role=None if role is None else _s(role), available=available,
-                             limit=limit), _key("agents")
+                             limit=limit), _key("agents", _list)
 
 
-def deregister() -> Request:
+def deregister() -> "Request[None]":
     return "deregister", {}, _none
 
 
 def assign_task(task_type: str, required_capabilities: Iterable[str], description: Optional[str] = None,
                 parameters: Optional[Dict[str, Any]] = None, priority: Optional[str] = None,
-                timeout_ms: Optional[int] = None, max_retries: Optional[int] = None) -> Request:
+                timeout_ms: Optional[int] = None, max_retries: Optional[int] = None) -> "Request[AssignResult]":
     return "assign_task", _fields(
         task_type=task_type, description=description, parameters=parameters,
         required_capabilities=list(required_capabilities),
@@ -156,29 +169,30 @@ def assign_task(task_type: str, required_capabilities: Iterable[str], descriptio
     ), lambda r: AssignResult(r["task_id"], r["state"], r.get("assigned_to"))
 
 
-def cancel_task(task_id: str) -> Request:
-    return "cancel_task", {"task_id": task_id}, _key("task")
+def cancel_task(task_id: str) -> "Request[TaskInfoDict]":
+    return "cancel_task", {"task_id": task_id}, _key("task", _dict)
 
 
-def task(task_id: str) -> Request:
-    return "task", {"task_id": task_id}, _key("task")
+def task(task_id: str) -> "Request[TaskInfoDict]":
+    return "task", {"task_id": task_id}, _key("task", _dict)
 
 
-def tasks(state: Optional[str] = None, assigned_to: Optional[str] = None, limit: Optional[int] = None) -> Request:
-    return "tasks", _fields(state=state, assigned_to=assigned_to, limit=limit), _key("tasks")
+def tasks(state: Optional[str] = None, assigned_to: Optional[str] = None,
+          limit: Optional[int] = None) -> "Request[List[TaskInfoDict]]":
+    return "tasks", _fields(state=state, assigned_to=assigned_to, limit=limit), _key("tasks", _list)
 
 
 def broadcast(message_type: str, content: Dict[str, Any], priority: Optional[str] = None,
-              role: Optional[str] = None, capabilities: Optional[Iterable[str]] = None) -> Request:
+              role: Optional[str] = None, capabilities: Optional[Iterable[str]] = None) -> "Request[int]":
     return "broadcast", _fields(message_type=_s(message_type), content=content,
                                 priority=None if priority is None else _s(priority),
                                 role=None if role is None else _s(role),
-                                capabilities=None if capabilities is None else list(capabilities)), _key("delivered_to")
+                                capabilities=None if capabilities is None else list(capabilities)), _key("delivered_to", int)
 
 
-def stats() -> Request:
+def stats() -> "Request[Dict[str, Any]]":
     return "stats", {}, _whole
 
 
-def health() -> Request:
+def health() -> "Request[Dict[str, Any]]":
     return "health", {}, _whole

@@ -7,6 +7,11 @@ does the same with ``heartbeat``. Look-ups (``find_available_agents``,
 "best first": lowest ``current_tasks / max_concurrent_tasks``, then the freshest
 heartbeat.
 
+Without an address it goes where the environment says (``AGENTD_HOST``, ``AGENTD_PORT``,
+``AGENT_COMMUNICATION_MODE=mock`` / ``AGENTD_MOCK_MODE=1``); ``connection_string=`` and
+``use_mock=`` are the old arguments. With file logging on, registrations, status changes
+and deregistrations go to the day's ``agent_activity`` file.
+
 Liveness is agentd's: an agent is marked ``offline`` when none of its connections has
 sent anything for ``heartbeat_timeout_ms`` (default 90 s), so keep calling
 ``update_heartbeat`` (or use :class:`~agentd_client.Worker`, which does).
@@ -16,8 +21,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Union
 
-from .client import DEFAULT_PORT
+from ._environment import resolve
 from .errors import AgentdError, NotFound
+from .file_logger import get_file_logger
 from .message_protocol import AgentRole
 from .mock import MockBroker
 from .queue_manager import MessageQueueManager, SessionPool, make_pool
@@ -81,23 +87,33 @@ class AgentRegistry:
     """Register agents and find the best one for a job.
 
     Args:
-        host: agentd's host.
-        port: agentd's agent port.
+        host: agentd's host (default: ``AGENTD_HOST``, else 127.0.0.1; a connection string
+            here is taken as one).
+        port: agentd's agent port (default: ``AGENTD_PORT``, else 7420; a boolean here is
+            the old positional ``use_mock``).
         agent_id: the agent id of the connection used for look-ups (it is not registered).
-        mock_mode: use the in-process mock broker.
+        mock_mode: use the in-process mock broker (default: the environment; ``use_mock``
+            is the old name).
+        connection_string: the old argument, agentd's address (``[agentd://]host:port``).
         broker: the mock broker (default: the process-wide one).
         queue_manager: share this manager's connections (and its mode) instead of opening
             new ones.
         **client_options: passed to :class:`~agentd_client.Client`.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, agent_id: str = "agent-registry", *,
-                 mock_mode: bool = False, broker: Optional[MockBroker] = None,
-                 queue_manager: Optional[MessageQueueManager] = None, **client_options: Any) -> None:
-        self.agent_id = agent_id if queue_manager is None else queue_manager.agent_id
-        self.mock_mode = mock_mode if queue_manager is None else queue_manager.mock_mode
-        self.pool: SessionPool = queue_manager.pool if queue_manager is not None else make_pool(
-            host, port, mock_mode, broker, **client_options)
+    def __init__(self, host: Optional[str] = None, port: Optional[int] = None, agent_id: str = "agent-registry", *,
+                 mock_mode: Optional[bool] = None, broker: Optional[MockBroker] = None,
+                 queue_manager: Optional[MessageQueueManager] = None, use_mock: Optional[bool] = None,
+                 connection_string: Optional[str] = None, **client_options: Any) -> None:
+        if queue_manager is not None:
+            self.agent_id = queue_manager.agent_id
+            self.mock_mode = queue_manager.mock_mode
+            self.pool: SessionPool = queue_manager.pool
+        else:
+            where = resolve(host, port, connection_string, mock_mode, use_mock, client_options)
+            self.agent_id = agent_id
+            self.mock_mode = where.mock_mode
+            self.pool = make_pool(where.host, where.port, where.mock_mode, broker, **where.client_options)
 
     def register_agent(self, agent_id: str, role: Optional[RoleLike] = None, capabilities: Iterable[str] = (),
                        max_concurrent_tasks: int = 1, metadata: Optional[Dict[str, Any]] = None, *,
@@ -108,12 +124,16 @@ class AgentRegistry:
             True on success; False (logged) when agentd refused.
         """
         wire_role = _role(role if role is not None else agent_role) or AgentRole.WORKER.value
+        caps = list(capabilities)
         try:
-            self.pool.get(agent_id).register(wire_role, list(capabilities), max_concurrent_tasks, metadata or {})
-            return True
+            self.pool.get(agent_id).register(wire_role, caps, max_concurrent_tasks, metadata or {})
         except AgentdError as e:
             log.error("failed to register agent %s: %s", agent_id, e)
+            get_file_logger().log_error(agent_id, "registration_failed", str(e), {"code": e.code})
             return False
+        get_file_logger().log_agent_activity(agent_id, "registered", {
+            "agent_role": wire_role, "capabilities": caps, "max_concurrent_tasks": max_concurrent_tasks})
+        return True
 
     def update_heartbeat(self, agent_id: str, status: Optional[str] = None, current_tasks: Optional[int] = None,
                          metadata: Optional[Dict[str, Any]] = None) -> bool:
@@ -126,6 +146,7 @@ class AgentRegistry:
         try:
             client = self.pool.get(agent_id)
             client.heartbeat(status=status, current_tasks=current_tasks)
+            get_file_logger().log_status_change(agent_id, status)
             if metadata:
                 info = self.get_agent(agent_id)
                 if info is not None:
@@ -146,14 +167,22 @@ class AgentRegistry:
                                                   available=available, limit=limit)
         return [AgentInfo.from_wire(a) for a in raw]
 
-    def find_available_agents(self, capabilities: Optional[Iterable[str]] = None, role: Optional[RoleLike] = None,
-                              max_results: int = 10, *, required_capabilities: Optional[Iterable[str]] = None,
+    def find_available_agents(self, capabilities: Optional[Iterable[str]] = None,
+                              role: Optional[Union[RoleLike, int]] = None, max_results: int = 10, *,
+                              required_capabilities: Optional[Iterable[str]] = None,
                               agent_role: Optional[RoleLike] = None) -> List[AgentInfo]:
         """Available agents (not offline/draining, a free slot) holding every capability,
-        best first. ``required_capabilities`` / ``agent_role`` are the old keywords."""
+        best first. ``required_capabilities`` / ``agent_role`` are the old keywords; a number
+        as the second argument is the old positional ``max_results``
+        (``find_available_agents(caps, 5)``)."""
+        wanted: Optional[RoleLike]
+        if isinstance(role, int):
+            wanted, max_results = agent_role, role
+        else:
+            wanted = role if role is not None else agent_role
         caps = capabilities if capabilities is not None else required_capabilities
         try:
-            return self._agents(caps, role if role is not None else agent_role, True, max(1, min(1000, max_results)))
+            return self._agents(caps, wanted, True, max(1, min(1000, max_results)))
         except AgentdError as e:
             log.error("failed to find available agents: %s", e)
             return []
@@ -180,6 +209,7 @@ class AgentRegistry:
         """``deregister`` as ``agent_id`` (its held tasks go back to the coordinator)."""
         try:
             self.pool.get(agent_id).deregister()
+            get_file_logger().log_agent_activity(agent_id, "deregistered")
             return True
         except AgentdError as e:
             log.warning("deregister %s: %s", agent_id, e)

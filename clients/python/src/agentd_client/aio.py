@@ -11,42 +11,42 @@ are read with ``async for message in client.messages()``::
             ...
             await c.ack([m["message_id"]])
 
-Reconnecting works as in the sync client: backoff, ``hello`` again, ``subscribe`` again.
+Reconnecting and failover work as in the sync client, decided by the same I/O-free core
+(:mod:`agentd_client._core`): next server, backoff, ``hello`` again, ``subscribe`` again.
 """
 
 import asyncio
-import collections
 import inspect
-import itertools
-import json
 import logging
-import random
 import ssl
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Union
+from typing import (Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple,
+                    TypeVar, Union)
 
 from . import _ops
+from ._core import (DEFAULT_PORT, MAX_LINE_BYTES, Backoff, Connect, Drop, FailPending, FrameDecoder, GiveUp,
+                    Ready, RequestKey, RequestTable, Send, ServerAddress, ServerSpec, is_event, reply_error)
+from ._ops import AgentInfoDict, AssignResult, Message, SendResult, TaskInfoDict
 from ._settings import _Settings
-from ._ops import AgentInfoDict, Message, SendResult, AssignResult, TaskInfoDict
-from .client import DEFAULT_PORT, _is_raw, encode_frame, is_event
-from .errors import AgentdError, ConnectionLost, RequestTimeout, error_from_reply
+from .errors import AgentdError, ConnectionLost, ProtocolError, RequestTimeout
 
 log = logging.getLogger("agentd_client")
 
+T = TypeVar("T")
+Reply = Dict[str, Any]
 AsyncCallback = Callable[[Dict[str, Any]], Union[None, Awaitable[None]]]
 
-#: The longest line the reader accepts (asyncio's StreamReader default of 64 KiB is far
-#: below what one fetch of large messages can return).
-MAX_LINE_BYTES = 1 << 28
+__all__ = ["AsyncClient", "connect_async", "MAX_LINE_BYTES", "DEFAULT_PORT"]
 
-_CLOSED = object()
+_CLOSED: Dict[str, Any] = {}
 
 
 class AsyncClient(_Settings):
-    """An asyncio connection to agentd. Arguments as for :class:`~agentd_client.Client`;
-    ``on_message`` / ``on_event`` / ``on_reconnect`` may be plain functions or coroutine
-    functions."""
+    """An asyncio connection to agentd. Arguments as for :class:`~agentd_client.Client`
+    (``servers=[...]`` included); ``on_message`` / ``on_event`` / ``on_reconnect`` may be
+    plain functions or coroutine functions."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *,
+    def __init__(self, host: Optional[str] = None, port: Optional[int] = None, *,
+                 servers: Optional[Sequence[ServerSpec]] = None,
                  agent_id: Optional[str] = None, token: Optional[str] = None,
                  connect_timeout: float = 5.0, read_timeout: float = 30.0,
                  ssl_context: Optional[ssl.SSLContext] = None, server_hostname: Optional[str] = None,
@@ -55,38 +55,30 @@ class AsyncClient(_Settings):
                  on_message: Optional[AsyncCallback] = None, on_event: Optional[AsyncCallback] = None,
                  on_reconnect: Optional[Callable[["AsyncClient"], Any]] = None) -> None:
         self._store_settings(
-            host=host, port=port, agent_id=agent_id, token=token, connect_timeout=connect_timeout,
-            read_timeout=read_timeout, ssl_context=ssl_context, server_hostname=server_hostname, tls=tls,
-            reconnect=reconnect, backoff_initial=backoff_initial, backoff_max=backoff_max,
-            max_reconnect_attempts=max_reconnect_attempts, on_message=on_message, on_event=on_event,
-            on_reconnect=on_reconnect)
-        self._subscribed = False
-        self._prefetch: Optional[int] = None
-
-        # asyncio objects are made in connect(), inside the running loop (Python 3.9 binds
-        # them to the loop current at creation).
-        self._state = "new"  # new, ready, restoring, reconnecting, failed, closing, closed
+            host=host, port=port, servers=servers, agent_id=agent_id, token=token,
+            connect_timeout=connect_timeout, read_timeout=read_timeout, ssl_context=ssl_context,
+            server_hostname=server_hostname, tls=tls, reconnect=reconnect, backoff_initial=backoff_initial,
+            backoff_max=backoff_max, max_reconnect_attempts=max_reconnect_attempts, on_message=on_message,
+            on_event=on_event, on_reconnect=on_reconnect)
+        self.on_message: Optional[AsyncCallback] = on_message
+        self.on_event: Optional[AsyncCallback] = on_event
+        self.on_reconnect: Optional[Callable[["AsyncClient"], Any]] = on_reconnect
+        # Everything runs on one event loop: no locks. asyncio objects are made in
+        # connect(), inside the running loop (Python 3.9 binds them to the loop current
+        # at creation).
+        self._requests: "RequestTable[asyncio.Future[Reply]]" = RequestTable()
         self._writer: Optional[asyncio.StreamWriter] = None
         self._gen = 0
-        self._bye_gen = -1
-        self._pending: "collections.OrderedDict[Any, asyncio.Future]" = collections.OrderedDict()
-        self._failure: Optional[BaseException] = None
-        self._ids = itertools.count(1)
-        self._events: Optional["asyncio.Queue[Any]"] = None
-        self._state_changed: Optional[asyncio.Condition] = None
-        self._tasks: "set[asyncio.Task]" = set()
-        self._reconnector: Optional["asyncio.Task[None]"] = None
+        self._events: "Optional[asyncio.Queue[Dict[str, Any]]]" = None
+        self._state_changed: Optional[asyncio.Event] = None
+        self._tasks: "Set[asyncio.Task[Any]]" = set()
+        self._reconnector: "Optional[asyncio.Task[Any]]" = None
 
     # -- connection ------------------------------------------------------------------
 
-    @property
-    def agent_id(self) -> Optional[str]:
-        """The agent this connection said ``hello`` as."""
-        return self._agent_id
-
     def is_connected(self) -> bool:
         """True while the connection is open and usable."""
-        return self._state == "ready"
+        return self._core.state == "ready"
 
     @property
     def connected(self) -> bool:
@@ -94,29 +86,21 @@ class AsyncClient(_Settings):
         return self.is_connected()
 
     async def connect(self) -> "AsyncClient":
-        """Open the connection (and say ``hello`` if ``agent_id`` was given). Returns self."""
-        if self._state not in ("new", "failed"):
-            raise AgentdError("connect: client is %s" % self._state)
+        """Open the connection (and say ``hello`` if ``agent_id`` was given), trying each
+        server of the list once. Returns self."""
+        action = self._core.start()
         if self._events is None:
             self._events = asyncio.Queue()
-            self._state_changed = asyncio.Condition()
-        try:
-            reader, writer = await self._open()
-        except (OSError, asyncio.TimeoutError) as e:
-            raise ConnectionLost("cannot connect to %s:%d: %s" % (self.host, self.port, e)) from e
-        await self._install(reader, writer, "ready")
+            self._state_changed = asyncio.Event()
         if self.on_message is not None or self.on_event is not None:
             self._spawn(self._dispatch_loop())
-        if self._agent_id is not None:
-            try:
-                await self.hello(self._agent_id, self._token)
-            except BaseException:
-                await self.close()
-                raise
+        error = await self._establish(action)
+        if error is not None:
+            raise error
         return self
 
     async def __aenter__(self) -> "AsyncClient":
-        if self._state == "new":
+        if self._core.state == "new":
             await self.connect()
         return self
 
@@ -125,14 +109,12 @@ class AsyncClient(_Settings):
 
     async def close(self) -> None:
         """Close without ``bye``; no reconnect; waiting requests fail with ConnectionLost."""
-        if self._state == "closed":
+        if not self._core.close():
             return
-        self._state = "closed"
         self._gen += 1
         writer, self._writer = self._writer, None
-        pending = list(self._pending.values())
-        self._pending.clear()
-        await self._notify()
+        pending = self._requests.drain()
+        self._notify()
         _close_writer(writer)
         for fut in pending:
             if not fut.done():
@@ -146,234 +128,198 @@ class AsyncClient(_Settings):
         if self._reconnector is not None and self._reconnector is not current:
             self._reconnector.cancel()
 
-    async def _open(self) -> "tuple[asyncio.StreamReader, asyncio.StreamWriter]":
+    async def _open(self, server: ServerAddress) -> "Tuple[asyncio.StreamReader, asyncio.StreamWriter]":
         kwargs: Dict[str, Any] = {"limit": MAX_LINE_BYTES}
         if self.ssl_context is not None:
             kwargs["ssl"] = self.ssl_context
-            kwargs["server_hostname"] = self.server_hostname or self.host
-        return await asyncio.wait_for(asyncio.open_connection(self.host, self.port, **kwargs),
+            kwargs["server_hostname"] = self._tls_name(server)
+        return await asyncio.wait_for(asyncio.open_connection(server.host, server.port, **kwargs),
                                       self.connect_timeout)
 
-    async def _install(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, state: str) -> int:
+    async def _establish(self, action: Any) -> Optional[BaseException]:
+        """Carry out the core's actions until the session is ready (None) or the core
+        gives up (its error); see :meth:`Client._establish`."""
+        gen = -1
+        while True:
+            if isinstance(action, Connect):
+                try:
+                    reader, writer = await self._open(action.server)
+                except (OSError, asyncio.TimeoutError) as e:
+                    action = self._core.failed(ConnectionLost("cannot connect to %s: %s" % (action.server, e)))
+                    continue
+                if self._core.state in ("closed", "closing"):
+                    _close_writer(writer)
+                    return ConnectionLost("client closed")
+                gen = self._install(reader, writer)
+                action = self._core.opened()
+            elif isinstance(action, Send):
+                try:
+                    key, fut = self._write(gen, action.op, action.fields)
+                    reply = await self._wait(key, fut, self.connect_timeout + self.read_timeout)
+                except AgentdError as e:
+                    self._lost(gen, e)  # drop this half-restored connection
+                    action = self._core.failed(e)
+                    continue
+                if action.op == "hello":
+                    self.server_info = {k: v for k, v in reply.items() if k not in ("id", "ok")}
+                action = self._core.step_ok(reply)
+            elif isinstance(action, Backoff):
+                await asyncio.sleep(action.seconds)  # close() cancels this task
+                action = self._core.backoff_done()
+            elif isinstance(action, Ready):
+                self._notify()
+                if action.reconnected:
+                    self.reconnects += 1
+                    if self.on_reconnect is not None:
+                        try:
+                            result = self.on_reconnect(self)
+                            if inspect.isawaitable(result):
+                                await result
+                        except Exception:
+                            log.exception("on_reconnect callback failed")
+                return None
+            elif isinstance(action, GiveUp):
+                self._notify()
+                if self._events is not None:
+                    self._events.put_nowait(_CLOSED)
+                return action.error
+            else:  # Idle: closed meanwhile
+                return ConnectionLost("client closed")
+
+    def _install(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
         self._gen += 1
-        gen = self._gen
         self._writer = writer
-        self._state = state
-        self._failure = None
-        self._spawn(self._read_loop(reader, gen))
-        await self._notify()
-        return gen
+        self._spawn(self._read_loop(reader, self._gen))
+        return self._gen
 
     def _spawn(self, coro: Awaitable[Any]) -> "asyncio.Task[Any]":
-        task = asyncio.ensure_future(coro)
+        task: "asyncio.Task[Any]" = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _notify(self) -> None:
+    def _notify(self) -> None:
+        """Wake every request waiting for the state to change."""
         if self._state_changed is not None:
-            async with self._state_changed:
-                self._state_changed.notify_all()
+            self._state_changed.set()
+            self._state_changed = asyncio.Event()
 
     async def _read_loop(self, reader: asyncio.StreamReader, gen: int) -> None:
         error: Optional[BaseException] = None
+        decoder = FrameDecoder()
         try:
             while True:
-                line = await reader.readline()
-                if not line:
+                data = await reader.read(65536)
+                if not data:
                     break
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    frame = json.loads(line.decode("utf-8"))
-                except ValueError:
-                    log.warning("agentd sent a line that is not JSON: %r", line[:200])
-                    continue
-                if not isinstance(frame, dict):
-                    continue
-                if is_event(frame):
-                    if frame.get("event") == "bye":
-                        reason = frame.get("reason")
-                        self.last_bye_reason = reason if isinstance(reason, str) else None
-                        self._bye_gen = gen
-                    assert self._events is not None
-                    self._events.put_nowait(frame)
-                else:
-                    self._on_reply(frame, gen)
+                for frame in decoder.feed(data):
+                    if gen != self._gen:
+                        return
+                    if is_event(frame):
+                        self._on_event(frame, gen)
+                    else:
+                        self._on_reply(frame)
         except asyncio.CancelledError:
             return
-        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as e:
+        except (OSError, ValueError, ProtocolError) as e:
             error = e
-        await self._lost(gen, error)
+        self._lost(gen, error)
 
-    def _on_reply(self, frame: Dict[str, Any], gen: int) -> None:
-        if gen != self._gen:
-            return
-        rid = frame.get("id")
-        fut = None
-        if rid is not None and not isinstance(rid, bool):
-            try:
-                fut = self._pending.pop(rid, None)
-            except TypeError:
-                fut = None
-        if fut is None and self._pending and (rid is None or _is_raw(next(iter(self._pending)))):
-            # In-order replies: an id-less reply (or any reply while the oldest request is
-            # a raw line) answers the oldest request in flight.
-            _, fut = self._pending.popitem(last=False)
+    def _on_reply(self, frame: Reply) -> None:
+        fut = self._requests.match(frame)
         if fut is None or fut.done():
             return
-        if frame.get("ok") is True:
+        error = reply_error(frame)
+        if error is None:
             fut.set_result(frame)
         else:
-            fut.set_exception(error_from_reply(frame))
+            fut.set_exception(error)
 
-    async def _lost(self, gen: int, error: Optional[BaseException]) -> None:
+    def _on_event(self, frame: Dict[str, Any], gen: int) -> None:
+        action = self._core.event(frame)
+        if isinstance(action, Drop):
+            self.last_bye_reason = action.reason
+        assert self._events is not None
+        self._events.put_nowait(frame)
+        if isinstance(action, Drop):
+            self._lost(gen, None)
+
+    def _lost(self, gen: int, error: Optional[BaseException]) -> None:
         if gen != self._gen:
             return
         self._gen += 1
         writer, self._writer = self._writer, None
-        pending = list(self._pending.values())
-        self._pending.clear()
-        retry = self.reconnect and self._state in ("ready", "restoring")
-        if self._state != "closed":
-            self._state = "reconnecting" if retry else "failed"
-            self._failure = error
+        pending = self._requests.drain()
+        actions = self._core.lost(error)
         _close_writer(writer)
-        bye = self.last_bye_reason if self._bye_gen == gen else None
-        for fut in pending:
-            if not fut.done():
-                fut.set_exception(ConnectionLost("connection to agentd lost", bye))
-        await self._notify()
-        if retry:
-            if self._reconnector is None or self._reconnector.done():
-                self._reconnector = asyncio.ensure_future(self._reconnect_loop())
-        elif self._state == "failed" and self._events is not None:
-            self._events.put_nowait(_CLOSED)
-
-    async def _reconnect_loop(self) -> None:
-        delay = self.backoff_initial
-        attempts = 0
-        while self._state == "reconnecting":
-            try:
-                await self._restore()
-                self.reconnects += 1
-                if self.on_reconnect is not None:
-                    try:
-                        result = self.on_reconnect(self)
-                        if inspect.isawaitable(result):
-                            await result
-                    except Exception:
-                        log.exception("on_reconnect callback failed")
-                return
-            except asyncio.CancelledError:
-                return
-            except (OSError, asyncio.TimeoutError, ConnectionLost, RequestTimeout) as e:
-                attempts += 1
-                if self.max_reconnect_attempts is not None and attempts >= self.max_reconnect_attempts:
-                    await self._give_up(e)
-                    return
-            except AgentdError as e:
-                if not e.retryable:
-                    await self._give_up(e)
-                    return
-                attempts += 1
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self.backoff_max)
-
-    async def _restore(self) -> None:
-        reader, writer = await self._open()
-        if self._state != "reconnecting":
-            _close_writer(writer)
-            return
-        gen = await self._install(reader, writer, "restoring")
-        try:
-            if self._hello_done and self._agent_id is not None:
-                op, fields, _ = _ops.hello(self._agent_id, self._token)
-                self.server_info = await self._wait(self._write(gen, op, fields),
-                                                    self.connect_timeout + self.read_timeout)
-            if self._subscribed:
-                op, fields, _ = _ops.subscribe(self._prefetch)
-                await self._wait(self._write(gen, op, fields), self.read_timeout)
-        except Exception as e:
-            # Drop this half-restored connection; the state goes back to "reconnecting".
-            await self._lost(gen, e)
-            raise
-        if self._gen != gen:
-            raise ConnectionLost("connection lost while restoring the session")
-        self._state = "ready"
-        await self._notify()
-
-    async def _give_up(self, error: BaseException) -> None:
-        log.warning("giving up reconnecting to agentd: %s", error)
-        if self._state == "reconnecting":
-            self._state = "failed"
-            self._failure = error
-            await self._notify()
-            if self._events is not None:
+        for action in actions:
+            if isinstance(action, FailPending):
+                for fut in pending:
+                    if not fut.done():
+                        fut.set_exception(action.error())
+            elif isinstance(action, Connect):
+                if self._reconnector is None or self._reconnector.done():
+                    self._reconnector = asyncio.ensure_future(self._establish(action))
+            elif isinstance(action, GiveUp) and self._events is not None:
                 self._events.put_nowait(_CLOSED)
+        self._notify()
 
     # -- requests ----------------------------------------------------------------------
 
-    async def _ready_gen(self, timeout: float) -> int:
+    async def _ready(self, timeout: float) -> int:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        assert self._state_changed is not None or self._state == "new"
-        while self._state != "ready":
-            if self._state in ("new", "failed", "closed", "closing"):
-                why = "not connected" if self._state == "new" else "connection %s" % self._state
+        while self._core.state != "ready":
+            if not self._core.waiting() or self._state_changed is None:
+                state = self._core.state
+                why = "not connected" if state == "new" else "connection %s" % state
+                if self._core.failure is not None:
+                    why += " (%s)" % self._core.failure
                 raise ConnectionLost(why, self.last_bye_reason)
             left = deadline - loop.time()
             if left <= 0:
                 raise ConnectionLost("not connected: still reconnecting", self.last_bye_reason)
-            assert self._state_changed is not None
-            async with self._state_changed:
-                try:
-                    await asyncio.wait_for(self._state_changed.wait(), left)
-                except asyncio.TimeoutError:
-                    pass
+            try:
+                await asyncio.wait_for(self._state_changed.wait(), left)
+            except asyncio.TimeoutError:
+                pass
         return self._gen
 
     def _write(self, gen: int, op: Optional[str], fields: Dict[str, Any],
-               raw: Optional[bytes] = None) -> "asyncio.Future[Dict[str, Any]]":
+               raw: Optional[bytes] = None) -> "Tuple[RequestKey, asyncio.Future[Reply]]":
         """Register the reply and write the request, with no await in between, so the
-        order of _pending is the order on the wire."""
+        order of the table is the order on the wire."""
         if gen != self._gen or self._writer is None:
             raise ConnectionLost("connection lost", self.last_bye_reason)
-        rid: Any = next(self._ids)
+        fut: "asyncio.Future[Reply]" = asyncio.get_running_loop().create_future()
         if raw is None:
-            frame: Dict[str, Any] = {"op": op, "id": rid}
-            frame.update(fields)
-            data = encode_frame(frame)
+            assert op is not None
+            key, data = self._requests.add(op, fields, fut)
         else:
-            rid = ("raw", rid)
-            data = raw if raw.endswith(b"\n") else raw + b"\n"
-        fut: "asyncio.Future[Dict[str, Any]]" = asyncio.get_running_loop().create_future()
-        fut.rid = rid  # type: ignore[attr-defined]
-        self._pending[rid] = fut
+            key, data = self._requests.add_raw(raw, fut)
         self._writer.write(data)
-        return fut
+        return key, fut
 
-    async def _wait(self, fut: "asyncio.Future[Dict[str, Any]]", timeout: float) -> Dict[str, Any]:
+    async def _wait(self, key: RequestKey, fut: "asyncio.Future[Reply]", timeout: float) -> Reply:
         writer = self._writer
         try:
             if writer is not None:
                 await writer.drain()
         except (OSError, RuntimeError) as e:
-            self._pending.pop(getattr(fut, "rid", None), None)
+            self._requests.discard(key)
             raise ConnectionLost("write failed: %s" % e, self.last_bye_reason) from e
         try:
             return await asyncio.wait_for(asyncio.shield(fut), timeout)
         except asyncio.TimeoutError:
-            self._pending.pop(getattr(fut, "rid", None), None)
+            self._requests.discard(key)
             raise RequestTimeout("no reply within %.1f s" % timeout) from None
 
     async def submit(self, op: str, *, timeout: Optional[float] = None,
                      **fields: Any) -> "asyncio.Future[Dict[str, Any]]":
         """Write one request and return a future for its reply without waiting (pipelining).
         Awaiting the future gives the reply frame or raises the typed error."""
-        gen = await self._ready_gen(self.read_timeout if timeout is None else timeout)
-        fut = self._write(gen, op, fields)
+        gen = await self._ready(self.read_timeout if timeout is None else timeout)
+        _, fut = self._write(gen, op, fields)
         writer = self._writer
         if writer is not None:
             await writer.drain()
@@ -384,17 +330,17 @@ class AsyncClient(_Settings):
         t = self.read_timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + t
-        gen = await self._ready_gen(t)
-        return await self._wait(self._write(gen, op, fields), max(0.001, deadline - loop.time()))
+        key, fut = self._write(await self._ready(t), op, fields)
+        return await self._wait(key, fut, max(0.001, deadline - loop.time()))
 
     async def request_raw(self, line: Union[str, bytes], *, timeout: Optional[float] = None) -> Dict[str, Any]:
         """Write one raw line and wait for the reply to it (matched by order)."""
         t = self.read_timeout if timeout is None else timeout
-        gen = await self._ready_gen(t)
         data = line.encode("utf-8") if isinstance(line, str) else line
-        return await self._wait(self._write(gen, None, {}, raw=data), t)
+        key, fut = self._write(await self._ready(t), None, {}, raw=data)
+        return await self._wait(key, fut, t)
 
-    async def _call(self, req: _ops.Request, timeout: Optional[float] = None) -> Any:
+    async def _call(self, req: "_ops.Request[T]", timeout: Optional[float] = None) -> T:
         op, fields, extract = req
         return extract(await self.request(op, timeout=timeout, **fields))
 
@@ -405,17 +351,17 @@ class AsyncClient(_Settings):
         while True:
             frame = await self._events.get()
             if frame is _CLOSED:
-                if self._state in ("closed", "failed"):
+                if self._core.state in ("closed", "failed"):
                     return
                 continue
             try:
+                message = frame.get("message")
+                result: Union[None, Awaitable[None]] = None
                 if frame.get("event") == "message" and self.on_message is not None:
-                    result = self.on_message(frame.get("message") or {})
+                    result = self.on_message(message if isinstance(message, dict) else {})
                 elif self.on_event is not None:
                     result = self.on_event(frame)
-                else:
-                    result = None
-                if inspect.isawaitable(result):
+                if result is not None and inspect.isawaitable(result):
                     await result
             except asyncio.CancelledError:
                 return
@@ -444,8 +390,9 @@ class AsyncClient(_Settings):
             frame = await self.next_event(left)
             if frame is None:
                 return None
-            if frame.get("event") == "message" and isinstance(frame.get("message"), dict):
-                return frame["message"]
+            message = frame.get("message")
+            if frame.get("event") == "message" and isinstance(message, dict):
+                return message
             if deadline is not None and loop.time() >= deadline:
                 return None
 
@@ -462,9 +409,9 @@ class AsyncClient(_Settings):
 
     async def hello(self, agent_id: str, token: Optional[str] = None) -> Dict[str, Any]:
         """``hello``; remembered for reconnects."""
-        token = token if token is not None else self._token
+        token = token if token is not None else self._core.session.token
         info = await self._call(_ops.hello(agent_id, token), timeout=self.connect_timeout + self.read_timeout)
-        self._agent_id, self._token, self._hello_done = agent_id, token, True
+        self._core.hello_ok(agent_id, token)
         self.server_info = info
         return info
 
@@ -474,12 +421,13 @@ class AsyncClient(_Settings):
 
     async def bye(self) -> None:
         """``bye``, then close (no reconnect)."""
-        if self._state == "ready":
-            self._state = "closing"
+        self._core.closing()
         try:
             op, fields, _ = _ops.bye()
-            if self._writer is not None:
-                await self._wait(self._write(self._gen, op, fields), self.read_timeout)
+            key, fut = self._write(self._gen, op, fields)
+            await self._wait(key, fut, self.read_timeout)
+        except ConnectionLost:
+            pass  # not connected, or agentd closed first: closed either way
         finally:
             await self.close()
 
@@ -510,13 +458,13 @@ class AsyncClient(_Settings):
     async def subscribe(self, prefetch: Optional[int] = None) -> bool:
         """``subscribe``; remembered for reconnects."""
         result = await self._call(_ops.subscribe(prefetch))
-        self._subscribed, self._prefetch = True, prefetch
+        self._core.subscribed(prefetch)
         return result
 
     async def unsubscribe(self) -> bool:
         """``unsubscribe``."""
         result = await self._call(_ops.unsubscribe())
-        self._subscribed = False
+        self._core.unsubscribed()
         return result
 
     async def dead_letters(self, limit: Optional[int] = None, agent_id: Optional[str] = None) -> List[Message]:
@@ -581,10 +529,10 @@ class AsyncClient(_Settings):
         return await self._call(_ops.health())
 
 
-async def connect_async(host: str = "127.0.0.1", port: int = DEFAULT_PORT, agent_id: Optional[str] = None,
-                        **options: Any) -> AsyncClient:
+async def connect_async(host: Optional[str] = None, port: Optional[int] = None, agent_id: Optional[str] = None, *,
+                        servers: Optional[Sequence[ServerSpec]] = None, **options: Any) -> AsyncClient:
     """Create an :class:`AsyncClient`, connect it and (with ``agent_id``) say hello."""
-    return await AsyncClient(host, port, agent_id=agent_id, **options).connect()
+    return await AsyncClient(host, port, servers=servers, agent_id=agent_id, **options).connect()
 
 
 def _close_writer(writer: Optional[asyncio.StreamWriter]) -> None:

@@ -1,10 +1,11 @@
 """The synchronous, thread-based client.
 
-One :class:`Client` is one TCP (or TLS) connection to agentd. A reader thread takes every
-line off the socket and sorts it: replies go to the request that is waiting for them
-(matched by ``id``), events (``{"event": ...}`` frames without ``ok``) go to an event
-queue or to your callback. So requests may be pipelined from any number of threads, and a
-pushed message arriving between two replies never confuses either.
+One :class:`Client` is one TCP (or TLS) connection to agentd, to one server of a list.
+A reader thread takes every line off the socket and sorts it: replies go to the request
+that is waiting for them (matched by ``id``), events (``{"event": ...}`` frames without
+``ok``) go to an event queue or to your callback. So requests may be pipelined from any
+number of threads, and a pushed message arriving between two replies never confuses
+either.
 
 ::
 
@@ -16,19 +17,19 @@ pushed message arriving between two replies never confuses either.
             print(m["content"])
             c.ack([m["message_id"]])
 
-When the connection breaks (agentd restarted, network trouble, ``{"event": "bye"}``),
+When the connection breaks (agentd died, network trouble, ``{"event": "bye"}``),
 requests waiting for a reply fail with :class:`~agentd_client.errors.ConnectionLost`, and
-with ``reconnect=True`` (the default) a background thread reconnects with exponential
-backoff, says ``hello`` again as the same agent and subscribes again if the connection
-was subscribed. Requests made while it reconnects wait for it (up to their timeout).
+with ``reconnect=True`` (the default) a background thread connects to the next server of
+``servers`` (round robin, backoff between full rounds), says ``hello`` again as the same
+agent and subscribes again if the connection was subscribed. Requests made meanwhile
+wait for it (up to their timeout).
+
+What to do when is decided by the I/O-free core (:mod:`agentd_client._core`); this
+module only does the socket and thread work it asks for.
 """
 
-import collections
-import itertools
-import json
 import logging
 import queue
-import random
 import select
 import socket
 import ssl
@@ -36,40 +37,106 @@ import threading
 import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TypeVar, Union
+from typing import Protocol
 
 from . import _ops
+from ._core import (DEFAULT_PORT, Backoff, Connect, Drop, FailPending, FrameDecoder, GiveUp, Idle, Ready,
+                    RequestKey, RequestTable, Send, ServerAddress, ServerSpec, encode_frame, is_event, reply_error)
+from ._ops import AgentInfoDict, AssignResult, Message, SendResult, TaskInfoDict
 from ._settings import _Settings
-from ._ops import AgentInfoDict, Message, SendResult, AssignResult, TaskInfoDict
-from .errors import AgentdError, ConnectionLost, ProtocolError, RequestTimeout, error_from_reply
+from .errors import AgentdError, ConnectionLost, ProtocolError, RequestTimeout
 
 log = logging.getLogger("agentd_client")
 
-#: agentd's default agent port (``listen = "127.0.0.1:7420"`` in Config/agentd.toml).
-DEFAULT_PORT = 7420
-
+T = TypeVar("T")
+C = TypeVar("C", bound="Client")
+Reply = Dict[str, Any]
 EventCallback = Callable[[Dict[str, Any]], None]
 MessageCallback = Callable[[Message], None]
 
-_CLOSED = object()  # put on the event queue when the client closes, to wake readers
+_CLOSED: Dict[str, Any] = {}  # put on the event queue when the client closes, to wake readers
 
 
-def encode_frame(frame: Dict[str, Any]) -> bytes:
-    """One request frame as a line of UTF-8 JSON ending in ``\\n``."""
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
+class Transport(Protocol):
+    """A byte stream to one server, as the threaded client drives it. A socket is one; the
+    in-memory mock (:mod:`agentd_client.mock`) is another."""
+
+    def send(self, data: bytes) -> None:
+        """Write all of ``data`` (raises OSError when the connection is gone)."""
+
+    def recv(self) -> bytes:
+        """Block until bytes arrive; ``b""`` at end of stream."""
+
+    def close(self) -> None:
+        """Close; a blocked :meth:`recv` returns (or raises OSError)."""
 
 
-def is_event(frame: Dict[str, Any]) -> bool:
-    """True for an event frame: it has ``event`` and no ``ok``."""
-    return "event" in frame and "ok" not in frame
+class SocketTransport:
+    """A plain TCP socket. The reader thread blocks in recv until data or EOF (no socket
+    timeout); reply waits are bounded by each request's own timeout instead."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def recv(self) -> bytes:
+        return self.sock.recv(65536)
+
+    def close(self) -> None:
+        _close_socket(self.sock)
+
+
+class TLSTransport(SocketTransport):
+    """A TLS socket. OpenSSL must not read and write one SSL object from two threads at
+    once, so the socket is non-blocking and every recv/send holds one lock."""
+
+    def __init__(self, sock: ssl.SSLSocket) -> None:
+        super().__init__(sock)
+        sock.setblocking(False)
+        self._io_lock = threading.Lock()
+        self._closed = False
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            with self._io_lock:
+                try:
+                    n = self.sock.send(view)
+                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                    n = 0
+            if n:
+                view = view[n:]
+            else:
+                select.select([], [self.sock], [], 1.0)
+
+    def recv(self) -> bytes:
+        while not self._closed:
+            with self._io_lock:
+                try:
+                    return self.sock.recv(65536)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    pass
+            select.select([self.sock], [], [], 0.5)
+        return b""
+
+    def close(self) -> None:
+        self._closed = True
+        super().close()
 
 
 class Client(_Settings):
     """A connection to agentd (thread-safe; requests from many threads are pipelined).
 
     Args:
-        host: agentd's host.
-        port: agentd's agent port.
+        host: agentd's host (default ``127.0.0.1``).
+        port: agentd's agent port (default 7420).
+        servers: instead of host/port, several daemons of one system
+            (``["10.0.0.1:7420", "[::1]:7420"]``): connect uses the first that accepts,
+            and when it dies, refuses (``overloaded``) or says ``bye``, the client moves on
+            to the next, round robin. Passing both ``servers`` and host/port is a TypeError.
         agent_id: if given, :meth:`connect` says ``hello`` as this agent.
         token: the token for ``hello`` (``auth.mode = token``).
         connect_timeout: seconds to open the TCP (and TLS) connection.
@@ -77,11 +144,13 @@ class Client(_Settings):
             waits that much longer).
         ssl_context: speak TLS with this context; ``tls=True`` uses
             ``ssl.create_default_context()``.
-        server_hostname: the name to check the server certificate against (default: host).
+        server_hostname: the name to check the server certificate against (default: the
+            server's host).
         tls: shorthand for a default TLS context.
         reconnect: reconnect by itself after the connection breaks (not after :meth:`close`).
-        backoff_initial: first wait before reconnecting, in seconds; doubles each attempt.
-        backoff_max: longest wait between reconnect attempts.
+        backoff_initial: wait after a full round of failed servers, in seconds; doubles
+            each round.
+        backoff_max: longest wait between rounds.
         max_reconnect_attempts: give up after this many failed attempts (None: never).
         on_message: called with each pushed message (on a dispatcher thread, which may call
             back into the client). With a callback, :meth:`next_message` is not used.
@@ -89,7 +158,8 @@ class Client(_Settings):
         on_reconnect: called (on the reconnect thread) after a successful reconnect.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *,
+    def __init__(self, host: Optional[str] = None, port: Optional[int] = None, *,
+                 servers: Optional[Sequence[ServerSpec]] = None,
                  agent_id: Optional[str] = None, token: Optional[str] = None,
                  connect_timeout: float = 5.0, read_timeout: float = 30.0,
                  ssl_context: Optional[ssl.SSLContext] = None, server_hostname: Optional[str] = None,
@@ -98,79 +168,61 @@ class Client(_Settings):
                  on_message: Optional[MessageCallback] = None, on_event: Optional[EventCallback] = None,
                  on_reconnect: Optional[Callable[["Client"], None]] = None) -> None:
         self._store_settings(
-            host=host, port=port, agent_id=agent_id, token=token, connect_timeout=connect_timeout,
-            read_timeout=read_timeout, ssl_context=ssl_context, server_hostname=server_hostname, tls=tls,
-            reconnect=reconnect, backoff_initial=backoff_initial, backoff_max=backoff_max,
-            max_reconnect_attempts=max_reconnect_attempts, on_message=on_message, on_event=on_event,
-            on_reconnect=on_reconnect)
-        self._bye_gen = -1  # the connection generation the last bye came on
-        self._subscribed = False
-        self._prefetch: Optional[int] = None
-
-        # All state below is guarded by _lock; _cond wakes requests waiting for "ready".
+            host=host, port=port, servers=servers, agent_id=agent_id, token=token,
+            connect_timeout=connect_timeout, read_timeout=read_timeout, ssl_context=ssl_context,
+            server_hostname=server_hostname, tls=tls, reconnect=reconnect, backoff_initial=backoff_initial,
+            backoff_max=backoff_max, max_reconnect_attempts=max_reconnect_attempts, on_message=on_message,
+            on_event=on_event, on_reconnect=on_reconnect)
+        self.on_message: Optional[MessageCallback] = on_message
+        self.on_event: Optional[EventCallback] = on_event
+        self.on_reconnect: Optional[Callable[["Client"], None]] = on_reconnect
+        # _core, _requests, _transport and _gen are guarded by _lock; _cond wakes requests
+        # waiting for the session to be ready (and a backoff wait when the client closes).
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._state = "new"  # new, ready, restoring, reconnecting, failed, closed
-        self._sock: Optional[socket.socket] = None
-        self._gen = 0  # bumped when a socket is installed or lost: stale threads see a mismatch
-        self._pending: "collections.OrderedDict[Any, Future]" = collections.OrderedDict()
-        self._failure: Optional[BaseException] = None
-        # Held while registering a pending reply and writing its request, so the order of
-        # _pending is the order of the requests on the wire (replies come in that order).
+        self._requests: "RequestTable[Future[Reply]]" = RequestTable()
+        self._transport: Optional[Transport] = None
+        self._gen = 0  # bumped when a transport is installed or lost: stale threads see a mismatch
+        # Held while registering a request and writing it, so the order of the table is the
+        # order of the requests on the wire (id-less replies are matched by that order).
         self._write_lock = threading.Lock()
-        # TLS only: one SSL object is never read and written by two threads at once.
-        self._io_lock = threading.Lock()
-        self._ids = itertools.count(1)
-        self._events: "queue.Queue[Any]" = queue.Queue()
+        self._events: "queue.Queue[Dict[str, Any]]" = queue.Queue()
         self._dispatcher: Optional[threading.Thread] = None
-        self._reconnector: Optional[threading.Thread] = None
 
     # -- connection ------------------------------------------------------------------
-
-    @property
-    def agent_id(self) -> Optional[str]:
-        """The agent this connection said ``hello`` as (or will, on :meth:`connect`)."""
-        return self._agent_id
 
     def is_connected(self) -> bool:
         """True while the connection is open and usable (not reconnecting, not closed)."""
         with self._lock:
-            return self._state == "ready"
+            return self._core.state == "ready"
 
     @property
     def connected(self) -> bool:
         """Same as :meth:`is_connected`."""
         return self.is_connected()
 
-    def connect(self) -> "Client":
-        """Open the connection (and say ``hello`` if ``agent_id`` was given).
+    def connect(self: C) -> C:
+        """Open the connection (and say ``hello`` if ``agent_id`` was given), trying each
+        server of the list once.
 
         Returns:
             self, so ``c = Client(...).connect()`` works.
         Raises:
-            ConnectionLost: agentd could not be reached within ``connect_timeout``.
+            ConnectionLost: no server could be reached within ``connect_timeout``, or each
+                closed the connection at once (``overloaded``: ``max_connections`` reached).
             AgentdError: the ``hello`` was refused (e.g. :class:`Forbidden`, :class:`Unauthenticated`).
         """
         with self._lock:
-            if self._state not in ("new", "failed"):
-                raise AgentdError("connect: client is %s" % self._state)
-        try:
-            sock = self._open_socket()
-        except OSError as e:
-            raise ConnectionLost("cannot connect to %s:%d: %s" % (self.host, self.port, e)) from e
-        self._install(sock, "ready")
+            action = self._core.start()
         self._start_dispatcher()
-        if self._agent_id is not None:
-            try:
-                self.hello(self._agent_id, self._token)
-            except BaseException:
-                self.close()
-                raise
+        error = self._establish(action)
+        if error is not None:
+            raise error
         return self
 
-    def __enter__(self) -> "Client":
+    def __enter__(self: C) -> C:
         with self._lock:
-            new = self._state == "new"
+            new = self._core.state == "new"
         if new:
             self.connect()
         return self
@@ -182,315 +234,211 @@ class Client(_Settings):
         """Close the connection without ``bye``; no reconnect. Waiting requests fail with
         :class:`ConnectionLost`; iterators over :meth:`messages` end."""
         with self._lock:
-            if self._state == "closed":
+            if not self._core.close():
                 return
-            self._state = "closed"
-            sock, self._sock = self._sock, None
             self._gen += 1
-            pending = list(self._pending.values())
-            self._pending.clear()
+            transport, self._transport = self._transport, None
+            pending = self._requests.drain()
             self._cond.notify_all()
-        _close_socket(sock)
+        if transport is not None:
+            transport.close()
         for fut in pending:
             _fail(fut, ConnectionLost("client closed"))
         self._events.put(_CLOSED)
 
-    def _open_socket(self) -> socket.socket:
-        raw = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+    def _open_transport(self, server: ServerAddress) -> Transport:
+        """Open a connection to ``server`` (the mock overrides this)."""
+        raw = socket.create_connection((server.host, server.port), timeout=self.connect_timeout)
         try:
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock: socket.socket = raw
             if self.ssl_context is not None:
-                sock = self.ssl_context.wrap_socket(raw, server_hostname=self.server_hostname or self.host)
-            if isinstance(sock, ssl.SSLSocket):
-                # OpenSSL must not read and write one SSL object from two threads at once,
-                # so TLS sockets are non-blocking and every recv/send holds _io_lock.
-                sock.setblocking(False)
-            else:
-                # The reader thread blocks in recv until a frame or EOF: no socket timeout.
-                # Reply waits are bounded by the request's own timeout instead.
-                sock.settimeout(None)
-            return sock
+                return TLSTransport(self.ssl_context.wrap_socket(raw, server_hostname=self._tls_name(server)))
+            raw.settimeout(None)
+            return SocketTransport(raw)
         except BaseException:
             raw.close()
             raise
 
-    def _install(self, sock: socket.socket, state: str) -> int:
-        with self._lock:
-            self._gen += 1
-            gen = self._gen
-            self._sock = sock
-            self._state = state
-            self._failure = None
-            self._cond.notify_all()
-        threading.Thread(target=self._read_loop, args=(sock, gen), name="agentd-reader", daemon=True).start()
+    def _establish(self, action: Any) -> Optional[BaseException]:
+        """Carry out the core's actions from ``action`` on until the session is ready
+        (None) or the core gives up (its error). Runs on the caller of :meth:`connect`, or
+        on the reconnect thread."""
+        gen = -1
+        while True:
+            if isinstance(action, Connect):
+                try:
+                    transport = self._open_transport(action.server)
+                except OSError as e:
+                    with self._lock:
+                        action = self._core.failed(ConnectionLost("cannot connect to %s: %s" % (action.server, e)))
+                    continue
+                with self._lock:
+                    gen = self._install(transport)
+                    action = self._core.opened() if gen >= 0 else Idle()
+            elif isinstance(action, Send):
+                try:
+                    key, fut = self._write(gen, action.op, action.fields)
+                    reply = self._wait(key, fut, self.connect_timeout + self.read_timeout)
+                except AgentdError as e:
+                    self._lost(gen, e)  # drop this half-restored connection
+                    with self._lock:
+                        action = self._core.failed(e)
+                    continue
+                if action.op == "hello":
+                    self.server_info = {k: v for k, v in reply.items() if k not in ("id", "ok")}
+                with self._lock:
+                    action = self._core.step_ok(reply)
+            elif isinstance(action, Backoff):
+                with self._lock:
+                    self._cond.wait_for(lambda: self._core.state != "reconnecting", action.seconds)
+                    action = self._core.backoff_done()
+            elif isinstance(action, Ready):
+                with self._lock:
+                    self._cond.notify_all()
+                log.info("agentd client: session ready on %s", self.server)
+                if action.reconnected:
+                    self.reconnects += 1
+                    if self.on_reconnect is not None:
+                        try:
+                            self.on_reconnect(self)
+                        except Exception:
+                            log.exception("on_reconnect callback failed")
+                return None
+            elif isinstance(action, GiveUp):
+                with self._lock:
+                    self._cond.notify_all()
+                self._events.put(_CLOSED)
+                return action.error
+            else:  # Idle: closed meanwhile
+                return ConnectionLost("client closed")
+
+    def _install(self, transport: Transport) -> int:
+        """Make ``transport`` current and start its reader (caller holds _lock); -1 when
+        the client was closed meanwhile."""
+        if self._core.state in ("closed", "closing"):
+            transport.close()
+            return -1
+        self._gen += 1
+        gen = self._gen
+        self._transport = transport
+        threading.Thread(target=self._read_loop, args=(transport, gen), name="agentd-reader", daemon=True).start()
         return gen
 
-    def _read_loop(self, sock: socket.socket, gen: int) -> None:
+    def _read_loop(self, transport: Transport, gen: int) -> None:
         error: Optional[BaseException] = None
+        decoder = FrameDecoder()
         try:
-            if isinstance(sock, ssl.SSLSocket):
-                self._read_tls(sock, gen)
-            else:
-                reader = sock.makefile("rb")
-                try:
-                    while True:
-                        line = reader.readline()
-                        if not line:
-                            break
-                        self._handle_line(line, gen)
-                finally:
-                    reader.close()
-        except (OSError, ValueError) as e:  # ValueError: the file was closed under us
+            while True:
+                data = transport.recv()
+                if not data:
+                    break
+                for frame in decoder.feed(data):
+                    if is_event(frame):
+                        self._on_event(frame, gen)
+                    else:
+                        self._on_reply(frame, gen)
+        except (OSError, ValueError, ProtocolError) as e:  # ValueError: closed under us
             error = e
         finally:
             self._lost(gen, error)
 
-    def _read_tls(self, sock: ssl.SSLSocket, gen: int) -> None:
-        buf = bytearray()
-        while True:
-            with self._io_lock:
-                try:
-                    chunk: Optional[bytes] = sock.recv(65536)
-                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                    chunk = None
-            if chunk is None:
-                with self._lock:
-                    if gen != self._gen:
-                        return
-                select.select([sock], [], [], 0.5)
-                continue
-            if not chunk:
-                return
-            buf += chunk
-            start = 0
-            while True:
-                end = buf.find(b"\n", start)
-                if end < 0:
-                    break
-                self._handle_line(bytes(buf[start:end]), gen)
-                start = end + 1
-            del buf[:start]
-
-    def _handle_line(self, line: bytes, gen: int) -> None:
-        line = line.strip()
-        if not line:
-            return
-        try:
-            frame = json.loads(line.decode("utf-8"))
-        except ValueError:
-            log.warning("agentd sent a line that is not JSON: %r", line[:200])
-            return
-        if not isinstance(frame, dict):
-            log.warning("agentd sent a frame that is not an object: %r", line[:200])
-            return
-        if is_event(frame):
-            self._on_event(frame, gen)
-        else:
-            self._on_reply(frame, gen)
-
-    def _sendall(self, sock: socket.socket, data: bytes) -> None:
-        if not isinstance(sock, ssl.SSLSocket):
-            sock.sendall(data)
-            return
-        view = memoryview(data)
-        while view:
-            with self._io_lock:
-                try:
-                    n = sock.send(view)
-                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
-                    n = 0
-            if n:
-                view = view[n:]
-            else:
-                select.select([], [sock], [], 1.0)
-
-    def _on_reply(self, frame: Dict[str, Any], gen: int) -> None:
-        rid = frame.get("id")
+    def _on_reply(self, frame: Reply, gen: int) -> None:
         with self._lock:
             if gen != self._gen:
                 return
-            fut = None
-            if rid is not None and not isinstance(rid, bool):
-                try:
-                    fut = self._pending.pop(rid, None)
-                except TypeError:  # an unhashable id: not one of ours
-                    fut = None
-            if fut is None and self._pending and (rid is None or _is_raw(next(iter(self._pending)))):
-                # Replies come in request order: a reply without id (bad_json,
-                # frame_too_large, overloaded), or any reply while the oldest request in
-                # flight is a raw line (whose id we did not choose), answers that oldest one.
-                _, fut = self._pending.popitem(last=False)
+            fut = self._requests.match(frame)
         if fut is None:
             log.debug("reply for no waiting request (timed out?): %r", frame)
             return
-        if frame.get("ok") is True:
-            fut.set_result(frame)
-        else:
-            fut.set_exception(error_from_reply(frame))
+        error = reply_error(frame)
+        try:
+            if error is None:
+                fut.set_result(frame)
+            else:
+                fut.set_exception(error)
+        except Exception:  # resolved by a racing close
+            pass
 
     def _on_event(self, frame: Dict[str, Any], gen: int) -> None:
-        if frame.get("event") == "bye":
-            reason = frame.get("reason")
-            self.last_bye_reason = reason if isinstance(reason, str) else None
-            self._bye_gen = gen
-            log.info("agentd said bye: %s", self.last_bye_reason)
+        with self._lock:
+            if gen != self._gen:
+                return
+            action = self._core.event(frame)
+        if isinstance(action, Drop):
+            self.last_bye_reason = action.reason
+            log.info("agentd at %s said bye: %s", self.server, action.reason)
         self._events.put(frame)
+        if isinstance(action, Drop):
+            self._lost(gen, None)
 
     def _lost(self, gen: int, error: Optional[BaseException]) -> None:
-        """The connection of generation ``gen`` is gone: fail its requests, maybe reconnect."""
+        """The connection of generation ``gen`` is gone: do what the core says."""
         with self._lock:
             if gen != self._gen:
                 return
             self._gen += 1
-            sock, self._sock = self._sock, None
-            pending = list(self._pending.values())
-            self._pending.clear()
-            retry = self.reconnect and self._state in ("ready", "restoring")
-            if self._state != "closed":
-                self._state = "reconnecting" if retry else "failed"
-                self._failure = error
+            transport, self._transport = self._transport, None
+            pending = self._requests.drain()
+            actions = self._core.lost(error)
             self._cond.notify_all()
-        _close_socket(sock)
-        bye = self.last_bye_reason if self._bye_gen == gen else None
-        for fut in pending:
-            _fail(fut, ConnectionLost("connection to agentd lost%s" % (" (bye: %s)" % bye if bye else ""), bye))
-        if retry:
-            self._start_reconnect()
-        else:
-            with self._lock:
-                if self._state == "failed":
-                    self._events.put(_CLOSED)
-
-    # -- reconnecting ----------------------------------------------------------------
-
-    def _start_reconnect(self) -> None:
-        with self._lock:
-            if self._reconnector is not None and self._reconnector.is_alive():
-                return
-            self._reconnector = threading.Thread(target=self._reconnect_loop, name="agentd-reconnect", daemon=True)
-            self._reconnector.start()
-
-    def _reconnect_loop(self) -> None:
-        delay = self.backoff_initial
-        attempts = 0
-        while True:
-            with self._lock:
-                if self._state != "reconnecting":
-                    return
-            try:
-                self._restore()
-                self.reconnects += 1
-                log.info("reconnected to agentd at %s:%d", self.host, self.port)
-                if self.on_reconnect is not None:
-                    try:
-                        self.on_reconnect(self)
-                    except Exception:
-                        log.exception("on_reconnect callback failed")
-                return
-            except (OSError, ConnectionLost, RequestTimeout) as e:
-                attempts += 1
-                log.debug("reconnect attempt %d failed: %s", attempts, e)
-                if self.max_reconnect_attempts is not None and attempts >= self.max_reconnect_attempts:
-                    self._give_up(e)
-                    return
-            except AgentdError as e:
-                if e.retryable:
-                    attempts += 1
-                else:  # hello refused: retrying will not help
-                    self._give_up(e)
-                    return
-            with self._lock:
-                if self._state != "reconnecting":
-                    return
-                # Jitter keeps a crowd of clients from reconnecting in lock-step.
-                self._cond.wait(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self.backoff_max)
-
-    def _restore(self) -> None:
-        """Open a new connection and bring the session back: hello, then subscribe."""
-        sock = self._open_socket()
-        with self._lock:
-            if self._state != "reconnecting":
-                _close_socket(sock)
-                return
-        gen = self._install(sock, "restoring")
-        try:
-            if self._hello_done and self._agent_id is not None:
-                op, fields, _ = _ops.hello(self._agent_id, self._token)
-                self.server_info = self._wait(self._write(sock, gen, op, fields),
-                                              self.connect_timeout + self.read_timeout)
-            if self._subscribed:
-                op, fields, _ = _ops.subscribe(self._prefetch)
-                self._wait(self._write(sock, gen, op, fields), self.read_timeout)
-        except BaseException as e:
-            # Drop this half-restored connection; the state goes back to "reconnecting".
-            self._lost(gen, e)
-            raise
-        with self._lock:
-            if self._gen != gen:
-                raise ConnectionLost("connection lost while restoring the session")
-            self._state = "ready"
-            self._cond.notify_all()
-
-    def _give_up(self, error: BaseException) -> None:
-        log.warning("giving up reconnecting to agentd: %s", error)
-        with self._lock:
-            if self._state == "reconnecting":
-                self._state = "failed"
-                self._failure = error
-                self._cond.notify_all()
+        if transport is not None:
+            transport.close()
+        for action in actions:
+            if isinstance(action, FailPending):
+                for fut in pending:
+                    _fail(fut, action.error())
+            elif isinstance(action, Connect):
+                threading.Thread(target=self._establish, args=(action,), name="agentd-reconnect",
+                                 daemon=True).start()
+            elif isinstance(action, GiveUp):
                 self._events.put(_CLOSED)
 
     # -- requests ----------------------------------------------------------------------
 
-    def _ready_socket(self, deadline: float) -> Tuple[socket.socket, int]:
+    def _ready(self, deadline: float) -> int:
+        """Wait for the session to be usable; its connection generation."""
         with self._lock:
-            while self._state != "ready":
-                if self._state in ("new", "failed", "closed", "closing"):
-                    why = "not connected" if self._state == "new" else "connection %s" % self._state
-                    if self._failure is not None:
-                        why += " (%s)" % self._failure
+            while self._core.state != "ready":
+                state = self._core.state
+                if not self._core.waiting():
+                    why = "not connected" if state == "new" else "connection %s" % state
+                    if self._core.failure is not None:
+                        why += " (%s)" % self._core.failure
                     raise ConnectionLost(why, self.last_bye_reason)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise ConnectionLost("not connected: still reconnecting", self.last_bye_reason)
                 self._cond.wait(left)
-            assert self._sock is not None
-            return self._sock, self._gen
+            return self._gen
 
-    def _write(self, sock: socket.socket, gen: int, op: Optional[str], fields: Dict[str, Any],
-               raw: Optional[bytes] = None) -> "Future[Dict[str, Any]]":
-        rid: Any = next(self._ids)
-        if raw is None:
-            frame: Dict[str, Any] = {"op": op, "id": rid}
-            frame.update(fields)
-            data = encode_frame(frame)
-        else:
-            rid = ("raw", rid)  # never equal to an id agentd echoes: matched by order only
-            data = raw if raw.endswith(b"\n") else raw + b"\n"
-        fut: "Future[Dict[str, Any]]" = Future()
-        fut.rid = rid  # type: ignore[attr-defined]  # lets _wait drop it on timeout
+    def _write(self, gen: int, op: Optional[str], fields: Dict[str, Any],
+               raw: Optional[bytes] = None) -> "tuple[RequestKey, Future[Reply]]":
+        fut: "Future[Reply]" = Future()
         with self._write_lock:
             with self._lock:
-                if gen != self._gen:
+                transport = self._transport
+                if gen != self._gen or transport is None:
                     raise ConnectionLost("connection lost", self.last_bye_reason)
-                self._pending[rid] = fut
+                if raw is None:
+                    assert op is not None
+                    key, data = self._requests.add(op, fields, fut)
+                else:
+                    key, data = self._requests.add_raw(raw, fut)
             try:
-                self._sendall(sock, data)
+                transport.send(data)
             except OSError as e:
                 with self._lock:
-                    self._pending.pop(rid, None)
+                    self._requests.discard(key)
                 self._lost(gen, e)
                 raise ConnectionLost("write failed: %s" % e, self.last_bye_reason) from e
-        return fut
+        return key, fut
 
-    def _wait(self, fut: "Future[Dict[str, Any]]", timeout: float) -> Dict[str, Any]:
+    def _wait(self, key: RequestKey, fut: "Future[Reply]", timeout: float) -> Reply:
         try:
             return fut.result(timeout)
         except FutureTimeout:
             with self._lock:
-                self._pending.pop(getattr(fut, "rid", None), None)
+                self._requests.discard(key)
             raise RequestTimeout("no reply within %.1f s" % timeout) from None
 
     def submit(self, op: str, *, timeout: Optional[float] = None, **fields: Any) -> "Future[Dict[str, Any]]":
@@ -505,8 +453,7 @@ class Client(_Settings):
             raises its typed :class:`AgentdError` from ``result()``.
         """
         deadline = time.monotonic() + (self.read_timeout if timeout is None else timeout)
-        sock, gen = self._ready_socket(deadline)
-        return self._write(sock, gen, op, fields)
+        return self._write(self._ready(deadline), op, fields)[1]
 
     def request(self, op: str, *, timeout: Optional[float] = None, **fields: Any) -> Dict[str, Any]:
         """Send one request and wait for its reply.
@@ -519,12 +466,12 @@ class Client(_Settings):
             the reply frame (``{"id": ..., "ok": true, ...}``).
         Raises:
             AgentdError: the typed error of a failed reply; :class:`RequestTimeout`;
-            :class:`ConnectionLost`.
+            :class:`ConnectionLost` (retryable: the request may or may not have taken effect).
         """
         t = self.read_timeout if timeout is None else timeout
         deadline = time.monotonic() + t
-        sock, gen = self._ready_socket(deadline)
-        return self._wait(self._write(sock, gen, op, fields), max(0.001, deadline - time.monotonic()))
+        key, fut = self._write(self._ready(deadline), op, fields)
+        return self._wait(key, fut, max(0.001, deadline - time.monotonic()))
 
     def request_raw(self, line: Union[str, bytes], *, timeout: Optional[float] = None) -> Dict[str, Any]:
         """Write one raw line (for testing the server) and wait for the next reply to it.
@@ -534,11 +481,11 @@ class Client(_Settings):
         """
         t = self.read_timeout if timeout is None else timeout
         deadline = time.monotonic() + t
-        sock, gen = self._ready_socket(deadline)
         data = line.encode("utf-8") if isinstance(line, str) else line
-        return self._wait(self._write(sock, gen, None, {}, raw=data), max(0.001, deadline - time.monotonic()))
+        key, fut = self._write(self._ready(deadline), None, {}, raw=data)
+        return self._wait(key, fut, max(0.001, deadline - time.monotonic()))
 
-    def _call(self, req: _ops.Request, timeout: Optional[float] = None) -> Any:
+    def _call(self, req: "_ops.Request[T]", timeout: Optional[float] = None) -> T:
         op, fields, extract = req
         return extract(self.request(op, timeout=timeout, **fields))
 
@@ -557,12 +504,13 @@ class Client(_Settings):
             frame = self._events.get()
             if frame is _CLOSED:
                 with self._lock:
-                    if self._state in ("closed", "failed"):
+                    if self._core.state in ("closed", "failed"):
                         return
                 continue
             try:
+                message = frame.get("message")
                 if frame.get("event") == "message" and self.on_message is not None:
-                    self.on_message(frame.get("message") or {})
+                    self.on_message(message if isinstance(message, dict) else {})
                 elif self.on_event is not None:
                     self.on_event(frame)
             except Exception:
@@ -593,8 +541,9 @@ class Client(_Settings):
             frame = self.next_event(left)
             if frame is None:
                 return None
-            if frame.get("event") == "message" and isinstance(frame.get("message"), dict):
-                return frame["message"]
+            message = frame.get("message")
+            if frame.get("event") == "message" and isinstance(message, dict):
+                return message
             if deadline is not None and time.monotonic() >= deadline:
                 return None
 
@@ -615,9 +564,10 @@ class Client(_Settings):
         Returns:
             ``{"server": "agentd", "version": ..., "protocol": 1, "agent_id": ...}``.
         """
-        token = token if token is not None else self._token
+        token = token if token is not None else self._core.session.token
         info = self._call(_ops.hello(agent_id, token), timeout=self.connect_timeout + self.read_timeout)
-        self._agent_id, self._token, self._hello_done = agent_id, token, True
+        with self._lock:
+            self._core.hello_ok(agent_id, token)
         self.server_info = info
         return info
 
@@ -628,14 +578,14 @@ class Client(_Settings):
     def bye(self) -> None:
         """``bye``: agentd answers and closes; the client closes too (no reconnect)."""
         with self._lock:
-            if self._state == "ready":
-                self._state = "closing"  # the close that follows is expected: no reconnect
+            self._core.closing()  # the close that follows is expected: no reconnect
+            gen = self._gen
         try:
             op, fields, _ = _ops.bye()
-            with self._lock:
-                sock, gen = self._sock, self._gen
-            if sock is not None:
-                self._wait(self._write(sock, gen, op, fields), self.read_timeout)
+            key, fut = self._write(gen, op, fields)
+            self._wait(key, fut, self.read_timeout)
+        except ConnectionLost:
+            pass  # not connected, or agentd closed first: closed either way
         finally:
             self.close()
 
@@ -648,7 +598,9 @@ class Client(_Settings):
         """``send``: store one message in ``to_agent``'s inbox.
 
         Answered only once the message is durably stored. Give a ``message_id`` to make a
-        retry after :class:`Unavailable` / :class:`ConnectionLost` safe (dedup).
+        retry after :class:`Unavailable` / :class:`ConnectionLost` safe (dedup: stored
+        once, the retry answers ``duplicate``), also when the retry goes through another
+        daemon of the system. The client never resends by itself.
 
         Returns:
             ``SendResult(message_id, duplicate)``.
@@ -677,15 +629,17 @@ class Client(_Settings):
     def subscribe(self, prefetch: Optional[int] = None) -> bool:
         """``subscribe``: agentd pushes messages (at most ``prefetch`` unacked) as events;
         read them with :meth:`next_message` / :meth:`messages` or ``on_message``.
-        Remembered: a reconnect subscribes again."""
+        Remembered: a reconnect subscribes again, with the same prefetch."""
         result = self._call(_ops.subscribe(prefetch))
-        self._subscribed, self._prefetch = True, prefetch
+        with self._lock:
+            self._core.subscribed(prefetch)
         return result
 
     def unsubscribe(self) -> bool:
         """``unsubscribe``: no more pushes. Returns ``subscribed`` (False)."""
         result = self._call(_ops.unsubscribe())
-        self._subscribed = False
+        with self._lock:
+            self._core.unsubscribed()
         return result
 
     def dead_letters(self, limit: Optional[int] = None, agent_id: Optional[str] = None) -> List[Message]:
@@ -757,22 +711,18 @@ class Client(_Settings):
         return self._call(_ops.health())
 
 
-def connect(host: str = "127.0.0.1", port: int = DEFAULT_PORT, agent_id: Optional[str] = None,
-            **options: Any) -> Client:
+def connect(host: Optional[str] = None, port: Optional[int] = None, agent_id: Optional[str] = None, *,
+            servers: Optional[Sequence[ServerSpec]] = None, **options: Any) -> Client:
     """Create a :class:`Client`, connect it and (with ``agent_id``) say hello.
 
     Args:
         host: agentd's host.
         port: agentd's agent port.
         agent_id: the agent to say hello as.
+        servers: several daemons instead of host/port (see :class:`Client`).
         **options: any other :class:`Client` argument.
     """
-    return Client(host, port, agent_id=agent_id, **options).connect()
-
-
-def _is_raw(rid: Any) -> bool:
-    """True for the key of a request written by request_raw."""
-    return isinstance(rid, tuple) and len(rid) == 2 and rid[0] == "raw"
+    return Client(host, port, servers=servers, agent_id=agent_id, **options).connect()
 
 
 def _close_socket(sock: Optional[socket.socket]) -> None:
@@ -788,7 +738,7 @@ def _close_socket(sock: Optional[socket.socket]) -> None:
         pass
 
 
-def _fail(fut: Future, error: BaseException) -> None:
+def _fail(fut: "Future[Reply]", error: BaseException) -> None:
     if not fut.done():
         try:
             fut.set_exception(error)
@@ -796,4 +746,5 @@ def _fail(fut: Future, error: BaseException) -> None:
             pass
 
 
-__all__ = ["Client", "connect", "DEFAULT_PORT", "encode_frame", "is_event", "ProtocolError"]
+__all__ = ["Client", "connect", "DEFAULT_PORT", "encode_frame", "is_event", "ProtocolError", "Transport",
+           "SocketTransport", "TLSTransport"]

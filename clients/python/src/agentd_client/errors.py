@@ -123,7 +123,7 @@ class ProtocolError(AgentdError):
 
 #: wire code -> exception class, for every code of the protocol's Errors table.
 ERROR_CLASSES: Dict[str, Type[AgentdError]] = {
-    cls.wire_code: cls  # type: ignore[misc]
+    str(cls.wire_code): cls
     for cls in (BadJson, BadRequest, UnknownOp, FrameTooLarge, Unauthenticated, Forbidden,
                 NotFound, Unavailable, Overloaded, Internal)
 }
@@ -142,7 +142,8 @@ def error_from_reply(reply: Dict[str, Any]) -> AgentdError:
     if not isinstance(err, dict):
         return ProtocolError("failed reply without an error object: %r" % (reply,), reply=reply)
     code = err.get("code")
-    message = err.get("message") if isinstance(err.get("message"), str) else ""
+    text = err.get("message")
+    message = text if isinstance(text, str) else ""
     cls = ERROR_CLASSES.get(code) if isinstance(code, str) else None
     if cls is None:
         return AgentdError(message, code=str(code), reply=reply)

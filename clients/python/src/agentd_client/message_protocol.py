@@ -85,6 +85,9 @@ class AgentRole(str, Enum):
         return self.value
 
 
+_PRIORITY_NAMES = frozenset(p.value for p in MessagePriority)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
@@ -106,6 +109,9 @@ class AgentMessage:
 
     ``AgentMessage(sender="a", recipient="b", message_type=MessageType.TASK_REQUEST, content={...})``
     and ``AgentMessage(message_id="...", from_agent="a", to_agent="b", ...)`` are the same.
+    A ``MessagePriority`` (or old number) as the sixth positional argument is the priority
+    (the README's field order); ``timestamp`` may be given as a ``datetime`` and is kept as
+    an ISO 8601 string.
     A missing ``message_id`` is a fresh UUID (so a retried send is deduplicated by agentd).
     On a received message, ``attempt`` is the delivery attempt (1 = first delivery) and
     ``timestamp`` the time agentd accepted it.
@@ -131,14 +137,26 @@ class AgentMessage:
 
     def __init__(self, message_id: Optional[str] = None, from_agent: Optional[str] = None,
                  to_agent: Optional[str] = None, message_type: Union[MessageType, str] = MessageType.STATUS_UPDATE,
-                 content: Optional[Dict[str, Any]] = None, parent_message_id: Optional[str] = None,
-                 priority: Union[MessagePriority, str, int, None] = MessagePriority.MEDIUM,
-                 timestamp: Optional[str] = None, *, correlation_id: Optional[str] = None,
+                 content: Optional[Dict[str, Any]] = None,
+                 parent_message_id: Union[str, MessagePriority, int, None] = None,
+                 priority: Union[MessagePriority, str, int, datetime, None] = MessagePriority.MEDIUM,
+                 timestamp: Union[str, datetime, None] = None, *, correlation_id: Optional[str] = None,
                  reply_to: Optional[str] = None, ttl_ms: Optional[int] = None, delay_ms: Optional[int] = None,
                  expires_at: Optional[str] = None, status: str = "pending", processed_at: Optional[str] = None,
                  attempt: Optional[int] = None, delivered_at: Optional[str] = None, retry_count: Optional[int] = None,
                  max_retries: int = 3, id: Optional[str] = None, sender: Optional[str] = None,
                  recipient: Optional[str] = None, created_at: Optional[str] = None) -> None:
+        # the README's API reference orders (..., content, priority, timestamp): a priority
+        # in the sixth place is the priority, and then the seventh is the timestamp
+        if isinstance(parent_message_id, (MessagePriority, int)):
+            if timestamp is None and (isinstance(priority, datetime) or (
+                    isinstance(priority, str) and priority.lower() not in _PRIORITY_NAMES)):
+                timestamp = priority
+            parent_message_id, priority = None, parent_message_id
+        if isinstance(priority, datetime):
+            raise TypeError("priority must be a MessagePriority, its name or an old number, not a datetime")
+        if isinstance(timestamp, datetime):  # the old dataclass held a datetime
+            timestamp = (timestamp if timestamp.tzinfo else timestamp.astimezone()).isoformat()
         self.message_id = message_id or id or str(uuid.uuid4())
         self.from_agent = from_agent if from_agent is not None else sender
         self.to_agent = to_agent if to_agent is not None else recipient

@@ -3,9 +3,11 @@
 The original library had an in-memory "mock mode"; this is its successor. A
 :class:`MockBroker` keeps inboxes, deliveries, the registry and tasks in memory and
 answers the same ops as agentd with the same reply shapes and error codes. A
-:class:`MockClient` is a :class:`~agentd_client.Client` whose transport is a direct call
-into a broker instead of a socket, so everything built on the client (the compatibility
-API, :class:`~agentd_client.Worker`) runs unchanged on it.
+:class:`MockClient` is a :class:`~agentd_client.Client` whose transport is a
+:class:`MockConnection` instead of a socket: the client writes request lines into it, the
+broker answers with reply and event lines as agentd would, so the client code that runs
+is the very code that talks to agentd, and everything built on it (the compatibility
+API, :class:`~agentd_client.Worker`) runs unchanged.
 
 What it models: priority order, in-flight messages with ``ack``/``nack`` and attempt
 counts, redelivery when a session closes, dead letters after ``max_deliveries``, dedup by
@@ -19,14 +21,16 @@ tokens and connection limits.
 """
 
 import itertools
+import json
+import queue
 import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from .client import Client
-from .errors import (AgentdError, BadRequest, ConnectionLost, Forbidden, NotFound, Unauthenticated,
-                     UnknownOp, error_from_reply)
+from ._core import ServerAddress, encode_frame
+from .client import Client, Transport
+from .errors import AgentdError, BadJson, BadRequest, Forbidden, NotFound, Unauthenticated, UnknownOp
 
 PRIORITIES = ("critical", "high", "medium", "low")
 MESSAGE_TYPES = ("task_request", "task_assignment", "task_response", "status_update", "heartbeat",
@@ -60,7 +64,7 @@ class _Stored:
         self.ready_at = ready_at
         self.expires_at = expires_at
         self.attempts = 0
-        self.holder: Optional["MockClient"] = None  # the session it is in flight on
+        self.holder: Optional["MockConnection"] = None  # the session it is in flight on
         self.pushed = False
 
     def key(self) -> Tuple[int, int]:
@@ -95,7 +99,7 @@ class MockBroker:
         self._agents: Dict[str, Dict[str, Any]] = {}
         self._tasks: Dict[str, Dict[str, Any]] = {}
         self._task_order: List[str] = []
-        self._sessions: Set["MockClient"] = set()
+        self._sessions: Set["MockConnection"] = set()
         self._counters = {"sent_total": 0, "delivered_total": 0, "acked_total": 0, "expired_total": 0}
         self._send_times: List[float] = []
 
@@ -120,16 +124,16 @@ class MockBroker:
 
     # -- dispatch --------------------------------------------------------------------
 
-    def handle(self, session: "MockClient", op: str, fields: Dict[str, Any]) -> Dict[str, Any]:
+    def handle(self, session: "MockConnection", op: str, fields: Dict[str, Any]) -> Dict[str, Any]:
         """Answer one request of ``session``; returns the reply fields (raises AgentdError)."""
         with self._lock:
             if op == "ping":
                 return {"pong": True}
             if op == "hello":
                 return self._hello(session, fields)
-            if session.mock_agent is None:
+            if session.agent is None:
                 raise Unauthenticated("say hello first")
-            agent = self._agents.get(session.mock_agent)
+            agent = self._agents.get(session.agent)
             if agent is not None:
                 agent["last_heartbeat"] = now_rfc3339()
             handler = getattr(self, "_op_" + op, None)
@@ -140,11 +144,11 @@ class MockBroker:
                 raise Forbidden("%s: a monitor may only read" % op)
             if op in ("assign_task", "cancel_task", "broadcast") and role not in ("supervisor", "coordinator"):
                 raise Forbidden("%s: only a registered supervisor or coordinator may do this" % op)
-            result = handler(session, fields)
+            result: Dict[str, Any] = handler(session, fields)
             self._pump()
             return result
 
-    def disconnect(self, session: "MockClient") -> None:
+    def disconnect(self, session: "MockConnection") -> None:
         """The session closed: its unacked deliveries become deliverable again."""
         with self._lock:
             self._sessions.discard(session)
@@ -173,7 +177,7 @@ class MockBroker:
         return value
 
     def _ids_list(self, fields: Dict[str, Any]) -> List[str]:
-        ids = self._want(fields, "message_ids", list)
+        ids: List[str] = self._want(fields, "message_ids", list)
         if not all(isinstance(i, str) for i in ids):
             raise BadRequest("message_ids: expected strings")
         return ids
@@ -220,7 +224,7 @@ class MockBroker:
                 break
         return ready
 
-    def _deliver(self, stored: _Stored, session: "MockClient", pushed: bool) -> Dict[str, Any]:
+    def _deliver(self, stored: _Stored, session: "MockConnection", pushed: bool) -> Dict[str, Any]:
         stored.attempts += 1
         stored.holder = session
         stored.pushed = pushed
@@ -255,34 +259,34 @@ class MockBroker:
     def _pump(self) -> None:
         """Push deliverable messages to subscribed sessions, within their prefetch."""
         for session in list(self._sessions):
-            if not session.mock_subscribed or session.mock_agent is None:
+            if not session.subscribed or session.agent is None:
                 continue
             held = sum(1 for s in self._by_id.values() if s.holder is session and s.pushed)
-            room = session.mock_prefetch - held
+            room = session.prefetch - held
             if room <= 0:
                 continue
-            for stored in self._deliverable(session.mock_agent, room):
-                session._events.put({"event": "message", "message": self._deliver(stored, session, True)})
+            for stored in self._deliverable(session.agent, room):
+                session.push({"event": "message", "message": self._deliver(stored, session, True)})
 
     # -- session and messaging ops -----------------------------------------------------
 
-    def _hello(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _hello(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         agent_id = self._want(fields, "agent_id", str)
-        if session.mock_agent is not None:
+        if session.agent is not None:
             raise BadRequest("hello: this connection already said hello")
         _check_agent_id("agent_id", agent_id)
         if agent_id == "agentd":
             raise Forbidden("agent_id: \"agentd\" is reserved for the server")
-        session.mock_agent = agent_id
+        session.agent = agent_id
         self._sessions.add(session)
         return {"server": "agentd", "version": "mock", "protocol": 1, "agent_id": agent_id}
 
-    def _op_bye(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_bye(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         return {}
 
-    def _op_send(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_send(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         m = self._want(fields, "message", dict)
-        sender = session.mock_agent
+        sender = session.agent
         assert sender is not None
         if m.get("from_agent") not in (None, sender):
             raise Forbidden("message.from_agent: a session may only send as itself")
@@ -315,10 +319,10 @@ class MockBroker:
             self._task_report(sender, mtype, content)
         return {"message_id": mid}
 
-    def _op_fetch(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_fetch(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         limit = self._want(fields, "limit", int, False, 1, 1000) or 10
         wait_ms = self._want(fields, "wait_ms", int, False, 0, 30000) or 0
-        agent_id = session.mock_agent
+        agent_id = session.agent
         assert agent_id is not None
         deadline = time.time() + wait_ms / 1000.0
         while True:
@@ -327,57 +331,58 @@ class MockBroker:
                 return {"messages": [self._deliver(s, session, False) for s in ready]}
             self._cond.wait(min(0.05, max(0.0, deadline - time.time())))
 
-    def _held_by_agent(self, session: "MockClient", ids: List[str]) -> List[_Stored]:
+    def _held_by_agent(self, session: "MockConnection", ids: List[str]) -> List[_Stored]:
         out = []
         for mid in ids:
             stored = self._by_id.get(mid)
-            if stored is not None and stored.holder is not None and stored.holder.mock_agent == session.mock_agent:
+            if stored is not None and stored.holder is not None and stored.holder.agent == session.agent:
                 out.append(stored)
         return out
 
-    def _op_ack(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_ack(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         held = self._held_by_agent(session, self._ids_list(fields))
         for stored in held:
             self._remove(stored)
         self._counters["acked_total"] += len(held)
         return {"acked": len(held)}
 
-    def _op_nack(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_nack(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         delay = self._want(fields, "delay_ms", int, False, 0) or 0
         held = self._held_by_agent(session, self._ids_list(fields))
         for stored in held:
             self._release(stored, delay)
         return {"requeued": len(held)}
 
-    def _op_subscribe(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
-        session.mock_prefetch = self._want(fields, "prefetch", int, False, 1, 10000) or 100
-        session.mock_subscribed = True
+    def _op_subscribe(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
+        session.prefetch = self._want(fields, "prefetch", int, False, 1, 10000) or 100
+        session.subscribed = True
         return {"subscribed": True}
 
-    def _op_unsubscribe(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
-        session.mock_subscribed = False
+    def _op_unsubscribe(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
+        session.subscribed = False
         return {"subscribed": False}
 
-    def _other_agent(self, session: "MockClient", fields: Dict[str, Any], roles: Tuple[str, ...]) -> str:
+    def _other_agent(self, session: "MockConnection", fields: Dict[str, Any], roles: Tuple[str, ...]) -> str:
         who = self._want(fields, "agent_id", str, required=False)
-        me = session.mock_agent
+        me = session.agent
         assert me is not None
         if who is None or who == me:
             return me
         agent = self._agents.get(me)
         if agent is None or agent["role"] not in roles:
             raise Forbidden("agent_id: only %s may name another agent" % "/".join(roles))
-        return who
+        return str(who)
 
-    def _op_dead_letters(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_dead_letters(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         limit = self._want(fields, "limit", int, False, 1, 1000) or 100
         who = self._other_agent(session, fields, ("supervisor", "coordinator", "monitor"))
         return {"messages": [dict(m) for m in self._dead.get(who, [])[:limit]]}
 
-    def _op_requeue_dead(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_requeue_dead(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         ids = set(self._ids_list(fields))
         who = self._other_agent(session, fields, ("supervisor", "coordinator"))
-        keep, back = [], []
+        keep: List[Dict[str, Any]] = []
+        back: List[Dict[str, Any]] = []
         for m in self._dead.get(who, []):
             (back if m["message_id"] in ids else keep).append(m)
         self._dead[who] = keep
@@ -391,14 +396,14 @@ class MockBroker:
 
     # -- registry ----------------------------------------------------------------------
 
-    def _op_register(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_register(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         role = self._want(fields, "role", str)
         if role not in ROLES:
             raise BadRequest("role: %r is not one of %s" % (role, ", ".join(ROLES)))
         caps = self._want(fields, "capabilities", list)
         mct = self._want(fields, "max_concurrent_tasks", int, False, 1) or 1
         metadata = self._want(fields, "metadata", dict, required=False) or {}
-        me = session.mock_agent
+        me = session.agent
         assert me is not None
         now = now_rfc3339()
         agent = self._agents.get(me)
@@ -418,13 +423,13 @@ class MockBroker:
                 "last_heartbeat", "registered_at", "metadata")
         return {k: agent[k] for k in keys}
 
-    def _registered(self, session: "MockClient") -> Dict[str, Any]:
-        agent = self._agents.get(session.mock_agent or "")
+    def _registered(self, session: "MockConnection") -> Dict[str, Any]:
+        agent = self._agents.get(session.agent or "")
         if agent is None:
-            raise NotFound("agent %s is not registered; register first" % session.mock_agent)
+            raise NotFound("agent %s is not registered; register first" % session.agent)
         return agent
 
-    def _op_heartbeat(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_heartbeat(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         agent = self._registered(session)
         status = self._want(fields, "status", str, required=False)
         if status is not None:
@@ -447,7 +452,7 @@ class MockBroker:
         inverted = "".join(chr(0x10FFFF - ord(c)) for c in agent["last_heartbeat"])
         return agent["current_tasks"] / agent["max_concurrent_tasks"], inverted, agent["agent_id"]
 
-    def _op_agents(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_agents(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         caps = self._want(fields, "capabilities", list, required=False) or []
         role = self._want(fields, "role", str, required=False)
         available = self._want(fields, "available", bool, required=False)
@@ -458,7 +463,7 @@ class MockBroker:
         found.sort(key=self._rank)
         return {"agents": [self._agent_view(a) for a in found[:limit]]}
 
-    def _op_deregister(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_deregister(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         agent = self._registered(session)
         del self._agents[agent["agent_id"]]
         for task in self._tasks.values():
@@ -474,7 +479,7 @@ class MockBroker:
         task["history"].append({"at": now, "event": event, "agent_id": agent_id})
         task["updated_at"] = now
 
-    def _op_assign_task(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_assign_task(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         task_type = self._want(fields, "task_type", str)
         caps = self._want(fields, "required_capabilities", list)
         priority = self._want(fields, "priority", str, required=False) or "medium"
@@ -485,12 +490,12 @@ class MockBroker:
                 "description": self._want(fields, "description", str, required=False) or "",
                 "parameters": self._want(fields, "parameters", dict, required=False) or {},
                 "required_capabilities": list(caps), "priority": priority, "state": "pending",
-                "assigned_to": None, "supervisor": session.mock_agent, "attempts": 0,
+                "assigned_to": None, "supervisor": session.agent, "attempts": 0,
                 "max_retries": self._want(fields, "max_retries", int, False, 0) if fields.get("max_retries") is not None
                 else self.task_max_retries,
                 "deadline": None, "created_at": now, "updated_at": now, "history": [],
                 "timeout_ms": self._want(fields, "timeout_ms", int, False, 1) or 300000, "tried": []}
-        self._history(task, "created", session.mock_agent)
+        self._history(task, "created", session.agent)
         self._tasks[task["task_id"]] = task
         self._task_order.append(task["task_id"])
         self._try_assign(task)
@@ -528,7 +533,8 @@ class MockBroker:
             agent["current_tasks"] -= 1
 
     def _task_report(self, sender: str, mtype: str, content: Dict[str, Any]) -> None:
-        task = self._tasks.get(content.get("task_id") if isinstance(content.get("task_id"), str) else "")
+        task_id = content.get("task_id")
+        task = self._tasks.get(task_id if isinstance(task_id, str) else "")
         if task is None or task["assigned_to"] != sender or task["state"] not in ("assigned", "in_progress"):
             return
         status = "failed" if mtype == "error_report" else content.get("status")
@@ -564,9 +570,9 @@ class MockBroker:
                                           {"task_id": task["task_id"], "state": "failed", "error": error}, "high"))
         self._assign_pending()
 
-    def _visible(self, session: "MockClient", task_id: str) -> Dict[str, Any]:
+    def _visible(self, session: "MockConnection", task_id: str) -> Dict[str, Any]:
         task = self._tasks.get(task_id)
-        me = session.mock_agent
+        me = session.agent
         agent = self._agents.get(me or "")
         if task is not None and (agent is not None and agent["role"] in ("supervisor", "coordinator", "monitor")
                                  or task["supervisor"] == me or me in task["tried"]):
@@ -577,10 +583,10 @@ class MockBroker:
     def _task_view(task: Dict[str, Any]) -> Dict[str, Any]:
         return {k: v for k, v in task.items() if k not in ("timeout_ms", "tried")}
 
-    def _op_task(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_task(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         return {"task": self._task_view(self._visible(session, self._want(fields, "task_id", str)))}
 
-    def _op_tasks(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_tasks(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         state = self._want(fields, "state", str, required=False)
         assigned = self._want(fields, "assigned_to", str, required=False)
         limit = self._want(fields, "limit", int, False, 1, 1000) or 100
@@ -594,20 +600,20 @@ class MockBroker:
                 out.append(self._task_view(task))
         return {"tasks": out[:limit]}
 
-    def _op_cancel_task(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_cancel_task(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         task = self._visible(session, self._want(fields, "task_id", str))
         if task["state"] in ("pending", "assigned", "in_progress"):
             holder = task["assigned_to"] if task["state"] != "pending" else None
             if holder is not None:
                 self._free(task)
-                self._store(self._new_message(session.mock_agent or "", holder, "coordination",
+                self._store(self._new_message(session.agent or "", holder, "coordination",
                                               {"action": "cancel", "task_id": task["task_id"]}, "high"))
             task["state"] = "cancelled"
             task["deadline"] = None
-            self._history(task, "cancelled", session.mock_agent)
+            self._history(task, "cancelled", session.agent)
         return {"task": self._task_view(task)}
 
-    def _op_broadcast(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_broadcast(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         mtype = self._want(fields, "message_type", str)
         if mtype not in MESSAGE_TYPES:
             raise BadRequest("message_type: %r is not one of %s" % (mtype, ", ".join(MESSAGE_TYPES)))
@@ -617,17 +623,17 @@ class MockBroker:
         caps = self._want(fields, "capabilities", list, required=False) or []
         n = 0
         for agent in list(self._agents.values()):
-            if agent["agent_id"] == session.mock_agent or agent["status"] == "offline":
+            if agent["agent_id"] == session.agent or agent["status"] == "offline":
                 continue
             if role is not None and agent["role"] != role or not all(c in agent["capabilities"] for c in caps):
                 continue
-            self._store(self._new_message(session.mock_agent or "", agent["agent_id"], mtype, content, priority))
+            self._store(self._new_message(session.agent or "", agent["agent_id"], mtype, content, priority))
             n += 1
         return {"delivered_to": n}
 
     # -- observability ---------------------------------------------------------------------
 
-    def _op_stats(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_stats(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         now = time.time()
         self._send_times = [t for t in self._send_times if t > now - 60]
         stored = list(self._by_id.values())
@@ -652,74 +658,105 @@ class MockBroker:
                        "backend": "memory"},
         }
 
-    def _op_health(self, session: "MockClient", fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _op_health(self, session: "MockConnection", fields: Dict[str, Any]) -> Dict[str, Any]:
         return {"status": "ok", "store": "up", "backend": "memory"}
+
+
+
+
+class MockConnection:
+    """One connection to a :class:`MockBroker`, both ends of it.
+
+    The client's end is a :class:`~agentd_client.client.Transport` (``send``, ``recv``,
+    ``close``) carrying the same bytes a socket would. The broker's end is a session
+    (``agent``, ``subscribed``, ``prefetch``, :meth:`push`). A thread of its own answers
+    the request lines one at a time, in order, as agentd does on one connection.
+    """
+
+    def __init__(self, broker: "MockBroker") -> None:
+        self.broker = broker
+        self.agent: Optional[str] = None
+        self.subscribed = False
+        self.prefetch = 100
+        self._to_server: "queue.Queue[Optional[bytes]]" = queue.Queue()
+        self._to_client: "queue.Queue[bytes]" = queue.Queue()
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._serve, name="agentd-mock-session", daemon=True).start()
+
+    # -- the client's end ------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        if self._closed:
+            raise ConnectionResetError("mock connection closed")
+        self._to_server.put(bytes(data))
+
+    def recv(self) -> bytes:
+        return self._to_client.get()
+
+    def close(self) -> None:
+        """Either end closes: the broker releases the session's unacked deliveries."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._to_server.put(None)
+        self._to_client.put(b"")
+        self.broker.disconnect(self)
+
+    # -- the broker's end ------------------------------------------------------------
+
+    def push(self, frame: Dict[str, Any]) -> None:
+        """Send an event (or a reply) frame to the client."""
+        if not self._closed:
+            self._to_client.put(encode_frame(frame))
+
+    def _serve(self) -> None:
+        buf = b""
+        while True:
+            data = self._to_server.get()
+            if data is None:
+                return
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                if line.strip() and not self._answer(line):
+                    self.close()  # after bye: agentd closes the connection
+                    return
+
+    def _answer(self, line: bytes) -> bool:
+        """Answer one request line; False when the connection is to close."""
+        rid: Any = None
+        try:
+            try:
+                frame = json.loads(line.decode("utf-8"))
+            except ValueError:
+                raise BadJson("the line is not JSON") from None
+            if not isinstance(frame, dict):
+                raise BadJson("the line is not a JSON object")
+            rid = frame.get("id")
+            op = frame.get("op")
+            if not isinstance(op, str):
+                raise BadRequest("op: missing")
+            fields = {k: v for k, v in frame.items() if k not in ("op", "id")}
+            reply: Dict[str, Any] = {"id": rid, "ok": True}
+            reply.update(self.broker.handle(self, op, fields))
+        except AgentdError as e:
+            reply = {"id": rid, "ok": False, "error": {"code": e.code, "message": e.message}}
+        self.push(reply)
+        return not (reply["ok"] and frame.get("op") == "bye")
 
 
 class MockClient(Client):
     """A :class:`~agentd_client.Client` connected to a :class:`MockBroker` instead of a
-    socket: same methods, same return values, same exceptions."""
+    socket: same methods, same return values, same exceptions. It never reconnects (the
+    broker lives in this process)."""
 
     def __init__(self, broker: Optional[MockBroker] = None, *, agent_id: Optional[str] = None,
                  token: Optional[str] = None, **options: Any) -> None:
         options.pop("reconnect", None)
         super().__init__("mock", 0, agent_id=agent_id, token=token, reconnect=False, **options)
         self.broker = broker if broker is not None else MockBroker.default()
-        self.mock_agent: Optional[str] = None
-        self.mock_subscribed = False
-        self.mock_prefetch = 100
 
-    def connect(self) -> "MockClient":
-        """"Connect" (nothing to open) and say hello if ``agent_id`` was given."""
-        with self._lock:
-            if self._state not in ("new", "failed"):
-                raise AgentdError("connect: client is %s" % self._state)
-            self._state = "ready"
-        self._start_dispatcher()
-        if self._agent_id is not None:
-            self.hello(self._agent_id, self._token)
-        return self
-
-    def request(self, op: str, *, timeout: Optional[float] = None, **fields: Any) -> Dict[str, Any]:
-        """Answer the request in-process (same reply frame and errors as agentd)."""
-        with self._lock:
-            if self._state != "ready":
-                raise ConnectionLost("mock client is %s" % self._state)
-        rid = next(self._ids)
-        try:
-            result = self.broker.handle(self, op, fields)
-        except AgentdError as e:
-            raise error_from_reply({"id": rid, "ok": False, "error": {"code": e.code, "message": e.message}}) from None
-        reply = {"id": rid, "ok": True}
-        reply.update(result)
-        return reply
-
-    def submit(self, op: str, *, timeout: Optional[float] = None, **fields: Any) -> Any:
-        """Like :meth:`Client.submit`: a completed future."""
-        from concurrent.futures import Future
-        fut: "Future[Dict[str, Any]]" = Future()
-        try:
-            fut.set_result(self.request(op, timeout=timeout, **fields))
-        except AgentdError as e:
-            fut.set_exception(e)
-        return fut
-
-    def request_raw(self, line: Any, *, timeout: Optional[float] = None) -> Dict[str, Any]:
-        """Raw lines are not modelled by the mock."""
-        raise NotImplementedError("the mock broker takes requests, not raw lines")
-
-    def bye(self) -> None:
-        """``bye``: close the session (its unacked deliveries are released)."""
-        try:
-            if self.is_connected():
-                self.request("bye")
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Close the session; unacked deliveries become deliverable again."""
-        with self._lock:
-            if self._state == "closed":
-                return
-        super().close()
-        self.broker.disconnect(self)
+    def _open_transport(self, server: ServerAddress) -> Transport:
+        return MockConnection(self.broker)

@@ -18,15 +18,24 @@ connection per agent id it is asked to act as (``from_agent`` of a message,
 
 ``mock_mode=True`` runs everything against an in-process :class:`~agentd_client.mock.MockBroker`
 instead (shared by every mock-mode object of the process unless ``broker`` is given).
+
+Without an address, the manager goes where the environment says (``AGENTD_HOST``,
+``AGENTD_PORT``; ``AGENT_COMMUNICATION_MODE=mock`` or ``AGENTD_MOCK_MODE=1`` for the mock),
+so ``MessageQueueManager()`` as the original README writes it works; the old
+``connection_string=`` and ``use_mock=`` arguments are accepted (see
+:mod:`agentd_client._environment`). With :func:`~agentd_client.file_logger.enable_file_logging`
+on, every send, receive and mark is appended to the day's ``message_audit`` file.
 """
 
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
-from .client import DEFAULT_PORT, Client
+from ._environment import resolve
+from .client import Client
 from .errors import AgentdError, NotFound
+from .file_logger import get_file_logger
 from .message_protocol import AgentMessage, MessageType, _coerce_type
 from .mock import MockBroker, MockClient
 
@@ -83,12 +92,17 @@ class MessageQueueManager:
     """Send, receive and acknowledge messages through agentd (or the in-process mock).
 
     Args:
-        host: agentd's host.
-        port: agentd's agent port.
+        host: agentd's host (default: ``AGENTD_HOST``, else 127.0.0.1). A ``host`` that
+            looks like a connection string (``agentd://h:p``, ``h:p``) is taken as one.
+        port: agentd's agent port (default: ``AGENTD_PORT``, else 7420). A boolean here is
+            the old positional ``use_mock``.
         agent_id: the agent this manager acts as by default (sender of messages without
             ``from_agent``, reader for ``get_messages()`` without ``agent_id``).
         mock_mode: use an in-process mock broker instead of agentd (``use_mock`` is the
-            old name, accepted too).
+            old name, accepted too). Default: the environment (``AGENTD_MOCK_MODE``,
+            ``AGENT_COMMUNICATION_MODE=mock``).
+        connection_string: the old argument: agentd's address as ``[agentd://]host:port``
+            (``agentds://`` for TLS); Redis URLs and ODBC strings raise ``ValueError``.
         broker: the mock broker (default: the process-wide one).
         token: ``hello`` token (``auth.mode = token``).
         send_retries: how often ``send_message`` retries after ``unavailable``,
@@ -99,23 +113,26 @@ class MessageQueueManager:
             ``connect_timeout``, ``read_timeout``, ``reconnect`` ...).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, agent_id: str = "agent", *,
-                 mock_mode: bool = False, broker: Optional[MockBroker] = None, token: Optional[str] = None,
+    def __init__(self, host: Optional[str] = None, port: Optional[int] = None, agent_id: str = "agent", *,
+                 mock_mode: Optional[bool] = None, broker: Optional[MockBroker] = None, token: Optional[str] = None,
                  send_retries: int = 3, raise_errors: bool = False, connect: bool = True,
-                 use_mock: Optional[bool] = None, **client_options: Any) -> None:
-        if use_mock is not None:  # the old Redis library's name for mock_mode
-            mock_mode = use_mock
-        self.host = host
-        self.port = port
+                 use_mock: Optional[bool] = None, connection_string: Optional[str] = None,
+                 **client_options: Any) -> None:
+        where = resolve(host, port, connection_string, mock_mode, use_mock, client_options)
+        self.host = where.host
+        self.port = where.port
         self.agent_id = agent_id
-        self.mock_mode = mock_mode
+        self.mock_mode = where.mock_mode
         self.send_retries = send_retries
         self.raise_errors = raise_errors
+        options = dict(where.client_options)
         if token is not None:
-            client_options["token"] = token
-        self.pool = make_pool(host, port, mock_mode, broker, **client_options)
+            options["token"] = token
+        self.pool = make_pool(self.host, self.port, self.mock_mode, broker, **options)
         # message id -> the agent it was delivered to, so mark_processed acks on the right session
         self._delivered: Dict[str, str] = {}
+        # message id -> (from_agent, message_type) of a delivered message, for the audit file
+        self._delivered_meta: Dict[str, Tuple[Optional[str], str]] = {}
         # messages fetched but held back by a message_types filter, per agent
         self._held: Dict[str, List[AgentMessage]] = {}
         self._lock = threading.Lock()
@@ -144,15 +161,23 @@ class MessageQueueManager:
             try:
                 client = self.pool.get(sender)
                 if message.to_agent is None:
-                    client.broadcast(message.message_type, message.content, priority=message.priority)
+                    reached = client.broadcast(message.message_type, message.content, priority=message.priority)
+                    self._audit(message.message_id, sender, None, message.message_type, "broadcast",
+                                {"priority": message.priority.value, "delivered_to": reached})
                     return True
-                return client.send_message(message.to_wire()).message_id
+                result = client.send_message(message.to_wire())
+                self._audit(result.message_id, sender, message.to_agent, message.message_type, "sent",
+                            {"priority": message.priority.value, "duplicate": result.duplicate})
+                return result.message_id
             except AgentdError as e:
                 if e.retryable and attempt < self.send_retries:
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
                 log.error("failed to send message %s: %s", message.message_id, e)
+                get_file_logger().log_error(sender, "send_failed", str(e),
+                                            {"message_id": message.message_id, "to_agent": message.to_agent,
+                                             "code": e.code})
                 if self.raise_errors:
                     raise
                 return False
@@ -191,13 +216,19 @@ class MessageQueueManager:
                                                  wait_ms=min(30000, int(timeout * 1000)) if not out else 0)
         except AgentdError as e:
             log.error("failed to get messages for %s: %s", agent, e)
+            get_file_logger().log_error(agent, "receive_failed", str(e), {"code": e.code})
             if self.raise_errors:
                 raise
             return out
+        for raw in fetched:
+            self._audit(raw.get("message_id", ""), raw.get("from_agent"), agent, raw.get("message_type", ""),
+                        "received", {"attempt": (raw.get("delivery") or {}).get("attempt"),
+                                     "priority": raw.get("priority")})
         with self._lock:
             for raw in fetched:
                 m = AgentMessage.from_wire(raw)
                 self._delivered[m.message_id] = agent
+                self._delivered_meta[m.message_id] = (m.from_agent, m.message_type.value)
                 if wanted is None or m.message_type in wanted:
                     out.append(m)
                 else:
@@ -228,12 +259,28 @@ class MessageQueueManager:
                     log.info("message %s marked %s: %s", message_id, status, error_message)
         except AgentdError as e:
             log.error("failed to mark message %s as %s: %s", message_id, status, e)
+            get_file_logger().log_error(agent, "mark_processed_failed", str(e),
+                                        {"message_id": message_id, "status": status, "code": e.code})
             if self.raise_errors:
                 raise
             return False
         with self._lock:
             self._delivered.pop(message_id, None)
+            sender, mtype = self._delivered_meta.pop(message_id, (None, None))
+        if n > 0:
+            event = "retry" if status in ("retry", "pending") else status
+            self._audit(message_id, sender, agent, mtype, event,
+                        {"error_message": error_message} if error_message else None)
         return n > 0
+
+    @staticmethod
+    def _audit(message_id: str, from_agent: Optional[str], to_agent: Optional[str], message_type: Any,
+               event: str, data: Optional[Dict[str, Any]] = None) -> None:
+        """One ``message_audit`` record, when file logging is on."""
+        logger = get_file_logger()
+        if logger.enabled:
+            logger.log_message(message_id, from_agent, to_agent, message_type, event,
+                               {k: v for k, v in (data or {}).items() if v is not None})
 
     def get_queue_stats(self) -> Dict[str, Any]:
         """Queue figures in the old names, plus agentd's whole ``stats`` under ``"agentd"``.
@@ -288,6 +335,7 @@ class MessageQueueManager:
         current = status_info.get("current_tasks")
         try:
             self.pool.get(agent_id).heartbeat(status=status, current_tasks=current)
+            get_file_logger().log_status_change(agent_id, status)
             return True
         except NotFound:
             return False
@@ -315,8 +363,5 @@ class MessageQueueManager:
 
 def create_simple_queue_manager(agent_id: str = "agent", **kwargs: Any) -> MessageQueueManager:
     """A manager for agentd at ``AGENTD_HOST``/``AGENTD_PORT`` (default 127.0.0.1:7420),
-    or in mock mode when ``AGENTD_MOCK_MODE=1``."""
-    import os
-    kwargs.setdefault("mock_mode", os.environ.get("AGENTD_MOCK_MODE", "") in ("1", "true", "yes"))
-    return MessageQueueManager(os.environ.get("AGENTD_HOST", "127.0.0.1"),
-                               int(os.environ.get("AGENTD_PORT", str(DEFAULT_PORT))), agent_id, **kwargs)
+    or in mock mode when ``AGENTD_MOCK_MODE=1`` or ``AGENT_COMMUNICATION_MODE=mock``."""
+    return MessageQueueManager(agent_id=agent_id, **kwargs)

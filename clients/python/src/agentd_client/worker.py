@@ -32,32 +32,36 @@ What it does:
   for running handlers to finish and report, then says ``bye``.
 """
 
+import collections
 import hashlib
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterable, Optional, Set
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
-from .client import DEFAULT_PORT, Client
+from ._core import ServerSpec
+from .client import Client
 from .errors import AgentdError, ConnectionLost
 
 log = logging.getLogger("agentd_client")
 
+#: How many finished-but-unacked task ids a worker remembers (see Worker._done).
+_MAX_DONE = 10000
 
-class TaskContext:
-    """One task as the handler sees it.
+
+class TaskFields:
+    """What a ``task_request`` says, as attributes; shared by :class:`TaskContext` and
+    :class:`~agentd_client.AsyncTaskContext`.
 
     Attributes:
         task_id, task_type, description, parameters, deadline: from the ``task_request``.
         supervisor: who assigned it (the reports go there).
         attempt: the delivery attempt of the ``task_request`` (> 1 after a redelivery).
         message: the whole ``task_request`` message.
-        cancelled: set when the supervisor cancels the task.
     """
 
-    def __init__(self, worker: "Worker", message: Dict[str, Any]) -> None:
-        content = message.get("content") or {}
-        self.worker = worker
+    def __init__(self, message: Dict[str, Any]) -> None:
+        content: Dict[str, Any] = message.get("content") or {}
         self.message = message
         self.message_id: str = message["message_id"]
         self.task_id: Optional[str] = content.get("task_id")
@@ -67,8 +71,37 @@ class TaskContext:
         self.deadline: Optional[str] = content.get("deadline")
         self.supervisor: str = message.get("from_agent") or ""
         self.attempt: int = (message.get("delivery") or {}).get("attempt", 1)
-        self.cancelled = threading.Event()
         self._reports = 0
+
+    def _next_report(self, status: str, content: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
+        """The next report's body and ``message_id``."""
+        self._reports += 1
+        body: Dict[str, Any] = {"task_id": self.task_id, "status": status}
+        body.update(content)
+        return body, self._report_id()
+
+    def _report_id(self) -> str:
+        """The ``message_id`` of this attempt's next report: fixed per report, so a resend
+        after a lost connection (to the same or another daemon) is deduplicated by agentd;
+        different per delivery attempt, so a task run again after a crash is not mistaken
+        for the first run's reports."""
+        base = self.message_id
+        if len(base) > 90:  # keep within agentd's 128-character message ids
+            base = "r-" + hashlib.sha1(base.encode("utf-8")).hexdigest()[:24]
+        return "%s:a%d:r%d" % (base, self.attempt, self._reports)
+
+
+class TaskContext(TaskFields):
+    """One task as the handler sees it (see :class:`TaskFields` for its attributes).
+
+    Attributes:
+        cancelled: set when the supervisor cancels the task.
+    """
+
+    def __init__(self, worker: "Worker", message: Dict[str, Any]) -> None:
+        super().__init__(message)
+        self.worker = worker
+        self.cancelled = threading.Event()
 
     def progress(self, completion_percentage: float, **extra: Any) -> None:
         """Report ``in_progress`` with ``completion_percentage`` (0-100) and any extra content."""
@@ -79,19 +112,8 @@ class TaskContext:
         each report has its own ``message_id``)."""
         if self.task_id is None:
             return
-        self._reports += 1
-        body = {"task_id": self.task_id, "status": status}
-        body.update(content)
-        self.worker._send_report(self, body, self._report_id())
-
-    def _report_id(self) -> str:
-        """The ``message_id`` of this attempt's next report: fixed per report, so a resend
-        after a lost connection is deduplicated by agentd; different per delivery attempt,
-        so a task run again after a crash is not mistaken for the first run's reports."""
-        base = self.message_id
-        if len(base) > 90:  # keep within agentd's 128-character message ids
-            base = "r-" + hashlib.sha1(base.encode("utf-8")).hexdigest()[:24]
-        return "%s:a%d:r%d" % (base, self.attempt, self._reports)
+        body, report_id = self._next_report(status, content)
+        self.worker._send_report(self, body, report_id)
 
     def is_cancelled(self) -> bool:
         """True once the supervisor cancelled this task."""
@@ -110,6 +132,10 @@ class Worker:
         capabilities: registered capabilities (tasks are matched on them).
         host: agentd's host.
         port: agentd's port.
+        servers: several daemons instead of host/port (see :class:`~agentd_client.Client`):
+            when the one in use dies, the worker goes on through the next; a task whose
+            handler was running then is still reported and acked (its ``task_request``,
+            redelivered by the surviving daemon, is not run twice).
         client: a ready-made (unconnected) client to use instead, e.g. a
             :class:`~agentd_client.mock.MockClient`.
         concurrency: handler threads (1 = sequential). Also ``max_concurrent_tasks``
@@ -125,7 +151,8 @@ class Worker:
     """
 
     def __init__(self, agent_id: str, handler: Handler, *, capabilities: Iterable[str] = (),
-                 host: str = "127.0.0.1", port: int = DEFAULT_PORT, client: Optional[Client] = None,
+                 host: Optional[str] = None, port: Optional[int] = None,
+                 servers: Optional[Sequence[ServerSpec]] = None, client: Optional[Client] = None,
                  concurrency: int = 1, max_concurrent_tasks: Optional[int] = None,
                  heartbeat_interval: float = 10.0, metadata: Optional[Dict[str, Any]] = None,
                  on_message: Optional[Callable[[Dict[str, Any]], None]] = None, report_start: bool = True,
@@ -142,18 +169,21 @@ class Worker:
         self.on_other_message = on_message
         self.report_start = report_start
         if client is None:
-            client = Client(host, port, agent_id=agent_id, **client_options)
+            client = Client(host, port, servers=servers, agent_id=agent_id, **client_options)
         client.on_message = self._on_message
         client.on_reconnect = self._on_reconnect
         if client.agent_id is None:
-            client._agent_id = agent_id
+            client._core.session.agent_id = agent_id
         self.client = client
         #: Counters: tasks completed / failed / cancelled by this worker, and other messages seen.
         self.stats: Dict[str, int] = {"completed": 0, "failed": 0, "cancelled": 0, "other_messages": 0}
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="agentd-task")
         self._lock = threading.Lock()
         self._running: Dict[str, TaskContext] = {}  # message_id -> context, while its handler runs
-        self._done: Set[str] = set()  # message ids finished but maybe not acked (ack lost)
+        # message ids whose handler finished but whose ack did not (yet) count: the ack was
+        # lost, or went to a daemon that had not yet taken the delivery over from a dead
+        # one. A redelivery of one of these is acked, not run again. Bounded: oldest go.
+        self._done: "collections.OrderedDict[str, None]" = collections.OrderedDict()
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._heartbeat_thread: Optional[threading.Thread] = None
@@ -283,7 +313,9 @@ class Worker:
                         ctx.report("failed", error={"message": "result is not JSON: %s" % e, "type": type(e).__name__})
                         self.stats["failed"] += 1
             with self._lock:
-                self._done.add(ctx.message_id)
+                self._done[ctx.message_id] = None
+                while len(self._done) > _MAX_DONE:
+                    self._done.popitem(last=False)
             # Only now is the task_request done: a crash before this line means redelivery.
             self._ack(ctx.message_id)
         except ConnectionLost as e:
@@ -309,9 +341,9 @@ class Worker:
 
     def _ack(self, message_id: str) -> None:
         try:
-            self.client.ack([message_id])
-            with self._lock:
-                self._done.discard(message_id)
+            if self.client.ack([message_id]) > 0:
+                with self._lock:
+                    self._done.pop(message_id, None)
         except AgentdError as e:
             log.warning("worker %s: ack %s failed: %s", self.agent_id, message_id, e)
 
