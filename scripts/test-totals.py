@@ -109,7 +109,9 @@ def parse_pytest(text):
 
 PARSERS = {"swift": ("swift test", parse_swift),
            "e2e": ("end-to-end", parse_e2e),
-           "pytest": ("python client", parse_pytest)}
+           "pytest": ("python client", parse_pytest),
+           # scripts/chaos.sh ends with the same "N passed, N failed" line: one run, one test.
+           "chaos": ("chaos run", parse_e2e)}
 
 
 def judge(kind, status, text):

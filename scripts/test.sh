@@ -6,7 +6,9 @@
 #      redis-server started by scripts/with-redis.sh,
 #   4. the end-to-end suite (scripts/integration): the real agentd binary and a real
 #      redis-server on free ports, spoken to over TCP, TEST_JOBS tests at a time,
-#   5. the Python client's pytest suite (clients/python/run-tests.sh), against the same binary.
+#   5. the Python client's pytest suite (clients/python/run-tests.sh), against the same binary,
+#   6. a short chaos run (scripts/chaos.sh --short: daemons and the Redis master killed under
+#      load; one test, failed if anything acknowledged was lost).
 # Each suite's output streams as it runs and is kept (tee) for scripts/test-totals.py, which
 # prints one line per suite and, as the very last line, the total over all of them:
 # "N passed, N failed". A suite that ends without a count of its own (a crash), or a step
@@ -77,6 +79,8 @@ run_suite e2e "end-to-end (scripts/integration)" \
 # "N passed, M failed in Xs" line the totals are read from.
 run_suite pytest "Python client (clients/python/run-tests.sh)" \
     env AGENTD_BIN="$PWD/.build/debug/agentd" clients/python/run-tests.sh
+run_suite chaos "short chaos run (scripts/chaos.sh --short)" \
+    env AGENTD_BIN="$PWD/.build/debug/agentd" AGENTCTL_BIN="$PWD/.build/debug/agentctl" scripts/chaos.sh --short
 
 if [ "$any_failed" -ne 0 ]; then
     echo "test.sh: FAILED ($(printf '%s; ' "${suite_status[@]}" | sed 's/; $//'))" >&2
