@@ -114,7 +114,7 @@ start_agentd_raw() {
     _STARTED_PIDS+=("$AGENTD_PID")
     local end=$((SECONDS + 30)) line="" rc
     while ((SECONDS < end)); do
-        line="$(grep -a -m1 'agentd ready' "$AGENTD_LOG" || true)"
+        line="$(grep -a -m1 'agentd ready' "$AGENTD_LOG" 2>/dev/null || true)"
         [[ -n "$line" ]] && break
         _alive "$AGENTD_PID" || {
             wait "$AGENTD_PID" 2>/dev/null && rc=0 || rc=$?

@@ -14,6 +14,9 @@ public struct AssignTaskRequest: Sendable {
     public var timeoutMilliseconds: Int?
     /// Retries after the first attempt; the configured `task_max_retries` when absent.
     public var maxRetries: Int?
+    /// `lease_ms`: the assignee must report at least this often (each report renews the
+    /// lease), or its attempt ends as `lease_expired`.
+    public var leaseMilliseconds: Int?
 
     /// Reads an `assign_task`.
     public init(_ body: JSONObject) throws(AgentdError) {
@@ -32,6 +35,7 @@ public struct AssignTaskRequest: Sendable {
         self.priority = try fields.optionalEnum("priority", Priority.self) ?? .medium
         self.timeoutMilliseconds = try fields.optionalInt("timeout_ms", in: 1...SendRequest.maximumDurationMilliseconds)
         self.maxRetries = try fields.optionalInt("max_retries", in: 0...100)
+        self.leaseMilliseconds = try fields.optionalInt("lease_ms", in: 1_000...86_400_000)
     }
 }
 

@@ -82,7 +82,8 @@ final class Coordinator: RegistryDelegate, Sendable {
                 updatedAt: plan.now,
                 history: [],
                 previousAssignees: [],
-                sequence: UInt64(plan.now) << 16 | (number & 0xFFFF)
+                sequence: UInt64(plan.now) << 16 | (number & 0xFFFF),
+                leaseMilliseconds: request.leaseMilliseconds
             )
             task.record("created", agent: supervisor, at: plan.now)
             plan.create(task)
@@ -130,20 +131,30 @@ final class Coordinator: RegistryDelegate, Sendable {
         }
     }
 
-    /// A `task_response` or `error_report` passed through agentd (stored): only the current
+    /// A `task_response` or `error_report` passed through agentd: only the current
     /// assignee's reports change the task. Nil when the message is no report; else the future
-    /// completes once the task is updated (the send is answered after it, so whoever reads the
-    /// task after the answer sees the report's effect).
+    /// completes once the task is updated. A report without `lease` is observed after it was
+    /// stored (the send is answered after the update, so whoever reads the task after the
+    /// answer sees the report's effect). A report with `lease` is observed before it is
+    /// stored, and fails with `forbidden` ("stale lease") when its lease is not the task's
+    /// current one: the send is then refused and nothing is stored.
     func observe(_ type: MessageType, content: JSONObject, from sender: String) -> EventLoopFuture<Void>? {
+        guard let report = Self.report(type, content) else { return nil }
+        let lease = content["lease"]?.intValue
+        let updated = self.transact(CoordinationQuery(agents: true, taskIDs: [report.taskID], pendingHead: 100)) { (plan) throws(AgentdError) in
+            try plan.report(report.taskID, status: report.status, content: content, from: sender, lease: lease)
+            if plan.freedSlot { plan.assignPending() }
+        }
+        if lease == nil { self.background("report", updated) }
+        return updated
+    }
+
+    /// The task and status a `task_response` or `error_report` reports, if it is a report.
+    static func report(_ type: MessageType, _ content: JSONObject) -> (taskID: String, status: String)? {
         guard type == .taskResponse || type == .errorReport, let taskID = content["task_id"]?.stringValue else { return nil }
         let status = type == .errorReport ? "failed" : (content["status"]?.stringValue ?? "")
         guard ["in_progress", "completed", "failed"].contains(status) else { return nil }
-        let updated = self.transact(CoordinationQuery(agents: true, taskIDs: [taskID], pendingHead: 100)) { plan in
-            plan.report(taskID, status: status, content: content, from: sender)
-            if plan.freedSlot { plan.assignPending() }
-        }
-        self.background("report", updated)
-        return updated
+        return (taskID, status)
     }
 
     // MARK: RegistryDelegate
@@ -181,12 +192,17 @@ final class Coordinator: RegistryDelegate, Sendable {
             guard !due.isEmpty else { return self.loop.makeSucceededFuture((snapshot.nextDeadline, snapshot.now)) }
             let ended = due.map { taskID in
                 self.transact(CoordinationQuery(agents: true, taskIDs: [taskID], pendingHead: 100)) { plan in
-                    guard let task = plan.tasks[taskID], task.state.isHeld, let deadline = task.deadline, deadline <= plan.now else {
+                    guard let task = plan.tasks[taskID], task.state.isHeld, let due = task.nextDue, due <= plan.now else {
                         return
                     }
                     var error = JSONObject()
-                    error["message"] = .string("no result within \(task.timeoutMilliseconds) ms")
-                    plan.attemptEnded(taskID, outcome: .timedOut, error: error)
+                    if let lease = task.leaseExpiresAt, lease <= plan.now, lease < (task.deadline ?? .max), let ms = task.leaseMilliseconds {
+                        error["message"] = .string("no report within the lease (\(ms) ms)")
+                        plan.attemptEnded(taskID, outcome: .leaseExpired, error: error)
+                    } else {
+                        error["message"] = .string("no result within \(task.timeoutMilliseconds) ms")
+                        plan.attemptEnded(taskID, outcome: .timedOut, error: error)
+                    }
                     if plan.freedSlot { plan.assignPending() }
                 }
             }
@@ -242,7 +258,7 @@ final class Coordinator: RegistryDelegate, Sendable {
         for (event, task, agent, error) in plan.events {
             self.audit.record(.task(event, task, agent: agent, error: error))
         }
-        if let earliest = plan.tasks.values.compactMap(\.deadline).min() {
+        if let earliest = plan.tasks.values.compactMap(\.nextDue).min() {
             self.deadlineHook.withLockedValue { $0 }?.call(earliest)
         }
         for message in transaction.messages {

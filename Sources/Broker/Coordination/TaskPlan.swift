@@ -95,15 +95,18 @@ struct TaskPlan {
         let id = agent.agentID
         self.snapshot.agents[id]?.currentTasks += 1
         task.attempts += 1
+        task.lease += 1
         task.state = .assigned
         task.assignedTo = id
         task.deadline = self.now + Int64(task.timeoutMilliseconds)
+        task.leaseExpiresAt = task.leaseMilliseconds.map { self.now + Int64($0) }
+        task.attemptsLog.append(.init(attempt: task.attempts, lease: task.lease, agentID: id, startedAt: self.now))
         task.record("assigned", agent: id, at: self.now)
         self.tasks[taskID] = task
         self.events.append(("assigned", task, id, nil))
         self.given[id, default: 0] += 1
         self.transaction.writes += [
-            .addLoad(id, 1), .held(agent: id, task: taskID, true), .deadline(taskID, task.deadline), .pending(taskID, score: nil),
+            .addLoad(id, 1), .held(agent: id, task: taskID, true), .deadline(taskID, task.nextDue), .pending(taskID, score: nil),
         ]
         self.send(
             OutboxMessage(
@@ -134,9 +137,25 @@ struct TaskPlan {
         self.assignOrQueue(taskID)
     }
 
-    /// A report passed: `status` from the current assignee.
-    mutating func report(_ taskID: String, status: String, content: JSONObject, from sender: String) {
+    /// A report passed: `status` from the current assignee. With `lease`, the report is
+    /// fenced: one naming another assignment than the current one (or a task that ended) is
+    /// refused, and the plan's commit re-checks it (the task's version), so a reassignment
+    /// racing the report makes it stale rather than both counting.
+    /// - Throws: `forbidden` ("stale lease") for a stale lease.
+    mutating func report(_ taskID: String, status: String, content: JSONObject, from sender: String, lease: Int? = nil) throws(AgentdError) {
+        if let lease {
+            guard let task = self.tasks[taskID], task.accepts(lease: lease, status: status, from: sender) else {
+                throw .forbidden("stale lease: task \(taskID) is no longer held under lease \(lease) (it was reassigned or has ended)")
+            }
+        }
         guard var task = self.tasks[taskID], task.state.isHeld, task.assignedTo == sender else { return }
+        if let leaseMilliseconds = task.leaseMilliseconds {
+            // Any report from the assignee is a sign of life: the lease runs on from now.
+            self.mark(taskID)
+            task.leaseExpiresAt = self.now + Int64(leaseMilliseconds)
+            self.tasks[taskID] = task
+            self.transaction.writes.append(.deadline(taskID, task.nextDue))
+        }
         switch status {
         case "in_progress":
             guard task.state != .inProgress else { return }
@@ -150,6 +169,8 @@ struct TaskPlan {
             task.state = .completed
             task.result = content["result"] ?? .null
             task.deadline = nil
+            task.leaseExpiresAt = nil
+            task.endAttempt("completed", at: self.now)
             task.record("completed", agent: sender, at: self.now)
             self.tasks[taskID] = task
             self.events.append(("completed", task, sender, nil))
@@ -159,40 +180,43 @@ struct TaskPlan {
             if error.isEmpty {
                 error["message"] = content["error"] ?? .string("reported failed by \(sender)")
             }
-            self.attemptEnded(taskID, outcome: .failed, error: error)
+            // `permanent`: retrying cannot help (bad input, refused by policy): end it now.
+            let permanent = error["kind"]?.stringValue == "permanent"
+            self.attemptEnded(taskID, outcome: .failed, error: error, retry: !permanent)
         default:
             return
         }
     }
 
-    enum Outcome {
-        case failed, timedOut, orphaned
+    enum Outcome: String {
+        case failed
+        case timedOut = "timed_out"
+        case leaseExpired = "lease_expired"
+        case orphaned
     }
 
     /// The current attempt ended without success: retry (preferring another agent) while
-    /// `attempts ≤ max_retries`, else the task ends and its supervisor is told.
-    mutating func attemptEnded(_ taskID: String, outcome: Outcome, error: JSONObject) {
+    /// `attempts ≤ max_retries` and `retry` allows, else the task ends and its supervisor is
+    /// told. An attempt whose deadline or lease ran out ends a task `timed_out`, any other
+    /// `failed`.
+    mutating func attemptEnded(_ taskID: String, outcome: Outcome, error: JSONObject, retry: Bool = true) {
         guard var task = self.tasks[taskID], task.state.isHeld, let assignee = task.assignedTo else { return }
         self.mark(taskID)
         self.release(assignee, taskID)
-        let event: String
-        switch outcome {
-        case .failed: event = "failed"
-        case .timedOut: event = "timed_out"
-        case .orphaned: event = "orphaned"
-        }
-        task.record(event, agent: assignee, at: self.now)
+        task.record(outcome.rawValue, agent: assignee, at: self.now)
+        task.endAttempt(outcome.rawValue, error: outcome == .failed ? error : nil, at: self.now)
         task.previousAssignees.append(assignee)
         task.assignedTo = nil
         task.deadline = nil
+        task.leaseExpiresAt = nil
         task.error = error
-        if task.attempts <= task.maxRetries {
+        if retry && task.attempts <= task.maxRetries {
             task.state = .pending
             self.tasks[taskID] = task
             self.events.append((outcome == .orphaned ? "reassigned" : "retried", task, assignee, error))
             self.assignOrQueue(taskID)
         } else {
-            task.state = outcome == .timedOut ? .timedOut : .failed
+            task.state = outcome == .timedOut || outcome == .leaseExpired ? .timedOut : .failed
             task.record(task.state.rawValue, agent: nil, at: self.now)
             self.tasks[taskID] = task
             self.events.append((task.state.rawValue, task, assignee, error))
@@ -240,6 +264,8 @@ struct TaskPlan {
         self.transaction.writes.append(.pending(taskID, score: nil))
         task.state = .cancelled
         task.deadline = nil
+        task.leaseExpiresAt = nil
+        task.endAttempt("cancelled", at: self.now)
         task.record("cancelled", agent: agent, at: self.now)
         self.tasks[taskID] = task
         self.events.append(("cancelled", task, agent, nil))

@@ -26,6 +26,21 @@ extension TaskRecord {
         if let error = self.error {
             o["error"] = .object(error)
         }
+        o["lease"] = .number(JSONNumber(self.lease))
+        o["lease_expires_at"] = self.leaseExpiresAt.map { time($0) } ?? .null
+        o["attempts_log"] = .array(
+            self.attemptsLog.map { entry in
+                var e = JSONObject()
+                e["attempt"] = .number(JSONNumber(entry.attempt))
+                e["lease"] = .number(JSONNumber(entry.lease))
+                e["agent_id"] = .string(entry.agentID)
+                e["started_at"] = time(entry.startedAt)
+                e["ended_at"] = entry.endedAt.map { time($0) } ?? .null
+                e["outcome"] = entry.outcome.map { .string($0) } ?? .null
+                if let error = entry.error { e["error"] = .object(error) }
+                return .object(e)
+            }
+        )
         o["created_at"] = time(self.createdAt)
         o["updated_at"] = time(self.updatedAt)
         o["history"] = .array(
@@ -50,6 +65,13 @@ extension TaskRecord {
         o["history_ms"] = .array(self.history.map { .number(JSONNumber($0.at)) })
         o["previous_assignees"] = .array(self.previousAssignees.map { .string($0) })
         o["sequence"] = .number(JSONNumber(Int64(truncatingIfNeeded: self.sequence)))
+        o["lease_ms"] = self.leaseMilliseconds.map { .number(JSONNumber($0)) } ?? .null
+        o["lease_expires_ms"] = self.leaseExpiresAt.map { .number(JSONNumber($0)) } ?? .null
+        o["attempts_ms"] = .array(
+            self.attemptsLog.map { entry in
+                .array([.number(JSONNumber(entry.startedAt)), entry.endedAt.map { .number(JSONNumber($0)) } ?? .null])
+            }
+        )
         return JSONValue.object(o).jsonBytes
     }
 
@@ -89,6 +111,22 @@ extension TaskRecord {
         }
         self.previousAssignees = (o["previous_assignees"]?.arrayValue ?? []).compactMap(\.stringValue)
         self.sequence = UInt64(truncatingIfNeeded: o["sequence"]?.int64Value ?? 0)
+        self.lease = o["lease"]?.intValue ?? 0
+        self.leaseMilliseconds = o["lease_ms"]?.intValue
+        self.leaseExpiresAt = o["lease_expires_ms"]?.int64Value
+        let attemptTimes = (o["attempts_ms"]?.arrayValue ?? []).map { $0.arrayValue ?? [] }
+        self.attemptsLog = (o["attempts_log"]?.arrayValue ?? []).enumerated().map { index, value in
+            let times = index < attemptTimes.count ? attemptTimes[index] : []
+            return Attempt(
+                attempt: value["attempt"]?.intValue ?? index + 1,
+                lease: value["lease"]?.intValue ?? index + 1,
+                agentID: value["agent_id"]?.stringValue ?? "",
+                startedAt: times.first?.int64Value ?? 0,
+                endedAt: times.count > 1 ? times[1].int64Value : nil,
+                outcome: value["outcome"]?.stringValue,
+                error: value["error"]?.objectValue
+            )
+        }
     }
 }
 

@@ -9,6 +9,18 @@ struct TaskRecord: Sendable {
         var agentID: String?
     }
 
+    /// One assignment of the task: the contract's `attempts_log` entry.
+    struct Attempt: Sendable, Equatable {
+        var attempt: Int
+        var lease: Int
+        var agentID: String
+        var startedAt: Int64
+        var endedAt: Int64?
+        /// `completed`, `failed`, `timed_out`, `lease_expired`, `orphaned`, `cancelled`; nil while open.
+        var outcome: String?
+        var error: JSONObject?
+    }
+
     var taskID: String
     var taskType: String
     var description: String
@@ -32,7 +44,43 @@ struct TaskRecord: Sendable {
     var previousAssignees: [String]
     /// Order among pending tasks of one priority.
     var sequence: UInt64
+    /// The current (or last) assignment's number: 0 before the first, +1 at each.
+    var lease = 0
+    /// `lease_ms`: the assignee reports at least this often, or its attempt ends.
+    var leaseMilliseconds: Int?
+    /// Epoch ms at which the current lease runs out (nil without `lease_ms`, or not held).
+    var leaseExpiresAt: Int64?
+    /// One entry per assignment, oldest first.
+    var attemptsLog: [Attempt] = []
 
+    /// When the held attempt must end: its deadline or its lease, whichever comes first.
+    var nextDue: Int64? {
+        switch (self.deadline, self.leaseExpiresAt) {
+        case (let deadline?, let lease?): return min(deadline, lease)
+        case (let deadline?, nil): return deadline
+        case (nil, let lease?): return lease
+        case (nil, nil): return nil
+        }
+    }
+
+    /// Closes the open attempts-log entry with `outcome`.
+    mutating func endAttempt(_ outcome: String, error: JSONObject? = nil, at now: Int64) {
+        guard let last = self.attemptsLog.indices.last, self.attemptsLog[last].outcome == nil else { return }
+        self.attemptsLog[last].outcome = outcome
+        self.attemptsLog[last].endedAt = now
+        self.attemptsLog[last].error = error
+    }
+
+    /// A report naming `lease` may act on this task: it is the current assignment's, and the
+    /// task is still held. The one exception: the very report that completed the task, sent
+    /// again (a retry after a lost reply) by the same agent, is let through, so that the
+    /// retry is answered as the duplicate it is rather than refused.
+    func accepts(lease: Int, status: String, from sender: String) -> Bool {
+        guard lease == self.lease else { return false }
+        if self.state.isHeld { return self.assignedTo == sender }
+        guard let last = self.attemptsLog.last else { return false }
+        return self.state == .completed && status == "completed" && last.lease == lease && last.agentID == sender
+    }
     mutating func record(_ event: String, agent: String?, at now: Int64) {
         self.history.append(Event(at: now, event: event, agentID: agent))
         self.updatedAt = now
@@ -52,6 +100,11 @@ struct TaskRecord: Sendable {
         content["description"] = .string(self.description)
         content["parameters"] = .object(self.parameters)
         content["deadline"] = self.deadline.map { .string(Timestamp(millisecondsSinceEpoch: $0).description) } ?? .null
+        content["lease"] = .number(JSONNumber(self.lease))
+        content["attempt"] = .number(JSONNumber(self.attempts))
+        if let leaseMilliseconds = self.leaseMilliseconds {
+            content["lease_ms"] = .number(JSONNumber(leaseMilliseconds))
+        }
         return content
     }
 }

@@ -176,7 +176,26 @@ public final class Broker: Sendable {
     // MARK: Messaging
 
     /// Stores a message from `sender`; the future succeeds once it is durably stored.
+    ///
+    /// A report that names its task's lease is fenced: it changes the task first, and a stale
+    /// one is refused (`forbidden`) with nothing stored, so a zombie worker learns it lost the
+    /// task and its supervisor never sees the report.
     func send(_ request: SendRequest, from sender: String, on loop: any EventLoop) -> EventLoopFuture<(String, Bool)> {
+        if request.messageType == .taskResponse || request.messageType == .errorReport, let lease = request.content["lease"] {
+            guard let number = lease.intValue, number >= 1 else {
+                return loop.makeFailedFuture(AgentdError.badRequest("message.content.lease: must be a whole number ≥ 1"))
+            }
+        }
+        if request.messageType == .taskResponse || request.messageType == .errorReport, request.content["lease"] != nil,
+            let fenced = self.coordinator.observe(request.messageType, content: request.content, from: sender)
+        {
+            return fenced.hop(to: loop).flatMap { self.store(request, from: sender, observed: true, on: loop) }
+        }
+        return self.store(request, from: sender, observed: false, on: loop)
+    }
+
+    /// Stores a message (see `send`); `observed`: the coordinator has seen it already.
+    private func store(_ request: SendRequest, from sender: String, observed: Bool, on loop: any EventLoop) -> EventLoopFuture<(String, Bool)> {
         let now = WallClock.nowMilliseconds()
         let received = NIODeadline.now()
         let messageID = request.messageID ?? self.ids.next()
@@ -208,13 +227,13 @@ public final class Broker: Sendable {
                     return loop.makeFailedFuture(error)
                 }
                 .map { outcome, taken in
-                    let update = outcome == .stored ? self.noteStored(request, from: sender, at: now) : nil
+                    let update = outcome == .stored ? self.noteStored(request, from: sender, at: now, observed: observed) : nil
                     self.engine.takeFinished(take, generation: generation, taken)
                     return (outcome, update)
                 }
         } else {
             stored = self.store.send(message, dedupWindowMilliseconds: window, on: loop).map { outcome in
-                (outcome, outcome == .stored ? self.noteStored(request, from: sender, at: now) : nil)
+                (outcome, outcome == .stored ? self.noteStored(request, from: sender, at: now, observed: observed) : nil)
             }
         }
         let settled = stored.flatMap { outcome, update -> EventLoopFuture<SendOutcome> in
@@ -236,10 +255,11 @@ public final class Broker: Sendable {
     /// A message is stored: count it, wake its inbox, and let the coordinator see task reports
     /// (they update the task as they pass, and are still delivered). The future completes once
     /// a report's task update is done (or failed: the message is stored all the same).
-    private func noteStored(_ request: SendRequest, from sender: String, at now: Int64) -> EventLoopFuture<Void>? {
+    private func noteStored(_ request: SendRequest, from sender: String, at now: Int64, observed: Bool) -> EventLoopFuture<Void>? {
         self.sendRate.record(nowMilliseconds: now)
         self.metrics.messageSent(priority: request.priority, type: request.messageType)
         self.engine.messageStored(for: request.toAgent)
+        guard !observed else { return nil }
         return self.coordinator.observe(request.messageType, content: request.content, from: sender)?.recover { _ in }
     }
 

@@ -75,7 +75,7 @@ import Testing
         #expect(task?.assignedTo != nil && task?.assignedTo != "w1")
     }
 
-    @Test func aReportThatFreesASlotHandsItToThePendingTaskInTheSameCommit() {
+    @Test func aReportThatFreesASlotHandsItToThePendingTaskInTheSameCommit() throws {
         var state = Self.store(agents: [Self.worker("w1")])
         var setup = TaskPlan(state.read(CoordinationQuery(agents: true), now: 0))
         setup.create(Self.task("a"))
@@ -85,7 +85,7 @@ import Testing
         _ = state.commit(setup.finished(), now: 0)
         #expect(state.tasks["b"]?.record.state == .pending)
         var report = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"], pendingHead: 10), now: 5))
-        report.report("a", status: "completed", content: JSONObject(), from: "w1")
+        try report.report("a", status: "completed", content: JSONObject(), from: "w1")
         report.assignPending()
         #expect(state.commit(report.finished(), now: 5) == .committed(cameBack: []))
         #expect(state.tasks["a"]?.record.state == .completed)
@@ -93,14 +93,14 @@ import Testing
         #expect(state.agents["w1"]?.record.currentTasks == 1)
     }
 
-    @Test func aReportFromAnyoneButTheAssigneeChangesNothing() {
+    @Test func aReportFromAnyoneButTheAssigneeChangesNothing() throws {
         var state = Self.store(agents: [Self.worker("w1")])
         var setup = TaskPlan(state.read(CoordinationQuery(agents: true), now: 0))
         setup.create(Self.task("a"))
         setup.assignOrQueue("a")
         _ = state.commit(setup.finished(), now: 0)
         var report = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 5))
-        report.report("a", status: "completed", content: JSONObject(), from: "intruder")
+        try report.report("a", status: "completed", content: JSONObject(), from: "intruder")
         #expect(report.finished().isEmpty)
     }
 

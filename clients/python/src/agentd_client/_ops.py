@@ -160,12 +160,13 @@ def deregister() -> "Request[None]":
 
 def assign_task(task_type: str, required_capabilities: Iterable[str], description: Optional[str] = None,
                 parameters: Optional[Dict[str, Any]] = None, priority: Optional[str] = None,
-                timeout_ms: Optional[int] = None, max_retries: Optional[int] = None) -> "Request[AssignResult]":
+                timeout_ms: Optional[int] = None, max_retries: Optional[int] = None,
+                lease_ms: Optional[int] = None) -> "Request[AssignResult]":
     return "assign_task", _fields(
         task_type=task_type, description=description, parameters=parameters,
         required_capabilities=list(required_capabilities),
         priority=None if priority is None else _s(priority), timeout_ms=timeout_ms,
-        max_retries=max_retries,
+        max_retries=max_retries, lease_ms=lease_ms,
     ), lambda r: AssignResult(r["task_id"], r["state"], r.get("assigned_to"))
 
 

@@ -26,7 +26,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Sequence,
 
 from ._core import ServerSpec
 from .aio import AsyncClient
-from .errors import AgentdError, ConnectionLost
+from .errors import AgentdError, ConnectionLost, Forbidden
 from .worker import _MAX_DONE, TaskFields
 
 log = logging.getLogger("agentd_client")
@@ -266,6 +266,13 @@ class AsyncWorker:
         for attempt in range(20):
             try:
                 await self.client.send(ctx.supervisor, body, "task_response", message_id=report_id)
+                return
+            except Forbidden as e:
+                if "stale lease" not in str(e):
+                    raise
+                # The task was reassigned (our lease ran out) or has ended: stop working on it.
+                log.warning("worker %s: task %s: %s", self.agent_id, ctx.task_id, e)
+                ctx.cancelled.set()
                 return
             except AgentdError as e:
                 stopped = self._stopped is not None and self._stopped.is_set()

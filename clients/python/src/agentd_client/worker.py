@@ -41,7 +41,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 from ._core import ServerSpec
 from .client import Client
-from .errors import AgentdError, ConnectionLost
+from .errors import AgentdError, ConnectionLost, Forbidden
 
 log = logging.getLogger("agentd_client")
 
@@ -71,12 +71,17 @@ class TaskFields:
         self.deadline: Optional[str] = content.get("deadline")
         self.supervisor: str = message.get("from_agent") or ""
         self.attempt: int = (message.get("delivery") or {}).get("attempt", 1)
+        #: The assignment's lease (agentd numbers each assignment); sent with every report,
+        #: so that a report from an assignment that lost the task is refused.
+        self.lease: Optional[int] = content.get("lease")
         self._reports = 0
 
     def _next_report(self, status: str, content: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
         """The next report's body and ``message_id``."""
         self._reports += 1
         body: Dict[str, Any] = {"task_id": self.task_id, "status": status}
+        if self.lease is not None:
+            body["lease"] = self.lease
         body.update(content)
         return body, self._report_id()
 
@@ -333,6 +338,13 @@ class Worker:
         for attempt in range(20):
             try:
                 self.client.send(ctx.supervisor, body, "task_response", message_id=report_id)
+                return
+            except Forbidden as e:
+                if "stale lease" not in str(e):
+                    raise
+                # The task was reassigned (our lease ran out) or has ended: stop working on it.
+                log.warning("worker %s: task %s: %s", self.agent_id, ctx.task_id, e)
+                ctx.cancelled.set()
                 return
             except AgentdError as e:
                 if not e.retryable or self._stopped.is_set() or attempt == 19:
