@@ -98,7 +98,7 @@ class AsyncWorker:
             client._core.session.agent_id = agent_id
         self.client = client
         #: Counters: tasks completed / failed / cancelled by this worker, and other messages seen.
-        self.stats: Dict[str, int] = {"completed": 0, "failed": 0, "cancelled": 0, "other_messages": 0}
+        self.stats: Dict[str, int] = {"completed": 0, "failed": 0, "cancelled": 0, "stale_lease": 0, "other_messages": 0}
         self._running: Dict[str, AsyncTaskContext] = {}  # message_id -> context, while its handler runs
         self._done: "collections.OrderedDict[str, None]" = collections.OrderedDict()  # see Worker._done
         self._tasks: "Set[asyncio.Task[Any]]" = set()
@@ -255,7 +255,8 @@ class AsyncWorker:
             return
         try:
             await ctx.report("completed", result=result, completion_percentage=100)
-            self.stats["completed"] += 1
+            # A stale lease (the task went to another worker meanwhile) cancels the context.
+            self.stats["stale_lease" if ctx.cancelled.is_set() else "completed"] += 1
         except (TypeError, ValueError) as e:  # the result cannot be sent as JSON
             await ctx.report("failed", error={"message": "result is not JSON: %s" % e, "type": type(e).__name__})
             self.stats["failed"] += 1

@@ -180,8 +180,9 @@ class Worker:
         if client.agent_id is None:
             client._core.session.agent_id = agent_id
         self.client = client
-        #: Counters: tasks completed / failed / cancelled by this worker, and other messages seen.
-        self.stats: Dict[str, int] = {"completed": 0, "failed": 0, "cancelled": 0, "other_messages": 0}
+        #: Counters: tasks completed / failed / cancelled by this worker, results refused because the
+        #: task had gone to another worker (stale_lease), and other messages seen.
+        self.stats: Dict[str, int] = {"completed": 0, "failed": 0, "cancelled": 0, "stale_lease": 0, "other_messages": 0}
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="agentd-task")
         self._lock = threading.Lock()
         self._running: Dict[str, TaskContext] = {}  # message_id -> context, while its handler runs
@@ -313,7 +314,8 @@ class Worker:
                 else:
                     try:
                         ctx.report("completed", result=result, completion_percentage=100)
-                        self.stats["completed"] += 1
+                        # A stale lease (the task went to another worker meanwhile) cancels the context.
+                        self.stats["stale_lease" if ctx.cancelled.is_set() else "completed"] += 1
                     except (TypeError, ValueError) as e:  # the result cannot be sent as JSON
                         ctx.report("failed", error={"message": "result is not JSON: %s" % e, "type": type(e).__name__})
                         self.stats["failed"] += 1
