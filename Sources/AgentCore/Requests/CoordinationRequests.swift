@@ -1,4 +1,4 @@
-/// `assign_task {task_type, description?, parameters?, required_capabilities, priority?, timeout_ms?, max_retries?}`.
+/// `assign_task {task_type, description?, parameters?, required_capabilities, priority?, timeout_ms?, max_retries?, lease_ms?, idempotency_key?}`.
 public struct AssignTaskRequest: Sendable {
     /// What kind of work (free text chosen by the supervisor).
     public var taskType: String
@@ -17,6 +17,9 @@ public struct AssignTaskRequest: Sendable {
     /// `lease_ms`: the assignee must report at least this often (each report renews the
     /// lease), or its attempt ends as `lease_expired`.
     public var leaseMilliseconds: Int?
+    /// `idempotency_key`: the same key from the same supervisor, while its task is retained,
+    /// returns that task instead of creating another (a retried assign creates one task).
+    public var idempotencyKey: String?
 
     /// Reads an `assign_task`.
     public init(_ body: JSONObject) throws(AgentdError) {
@@ -36,6 +39,10 @@ public struct AssignTaskRequest: Sendable {
         self.timeoutMilliseconds = try fields.optionalInt("timeout_ms", in: 1...SendRequest.maximumDurationMilliseconds)
         self.maxRetries = try fields.optionalInt("max_retries", in: 0...100)
         self.leaseMilliseconds = try fields.optionalInt("lease_ms", in: 1_000...86_400_000)
+        self.idempotencyKey = try fields.optionalString("idempotency_key", maxLength: 128)
+        if self.idempotencyKey?.isEmpty == true {
+            throw .badRequest("idempotency_key: must be 1-128 characters")
+        }
     }
 }
 

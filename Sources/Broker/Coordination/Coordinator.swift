@@ -1,5 +1,6 @@
 import AgentCore
 import AgentdAudit
+import Crypto
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -52,15 +53,28 @@ final class Coordinator: RegistryDelegate, Sendable {
 
     // MARK: Ops
 
-    /// Creates a task and tries to assign it; succeeds once the task is stored.
-    func assign(_ request: AssignTaskRequest, supervisor: String) -> EventLoopFuture<TaskRecord> {
+    /// Creates a task and tries to assign it; succeeds once the task is stored. With an
+    /// `idempotency_key`, a task the same supervisor created with the same key (and still
+    /// retained) is returned instead, marked `duplicate`.
+    func assign(_ request: AssignTaskRequest, supervisor: String) -> EventLoopFuture<(task: TaskRecord, duplicate: Bool)> {
         let number = self.sequence.withLockedValue { value -> UInt64 in
             value += 1
             return value
         }
-        let taskID = self.idPrefix + String(number, radix: 16)
+        let taskID = request.idempotencyKey.map { Self.taskID(supervisor: supervisor, idempotencyKey: $0) }
+            ?? self.idPrefix + String(number, radix: 16)
         let query = CoordinationQuery(agents: true, taskIDs: [taskID], finishedFor: Int64(self.configuration.taskRetentionMilliseconds))
-        return self.transact(query) { plan in
+        return self.transact(query) { (plan) throws(AgentdError) -> (task: TaskRecord, duplicate: Bool) in
+            if let existing = plan.tasks[taskID], !plan.snapshot.finished.contains(taskID) {
+                // The key was used: the task's own version is checked by nothing here, and
+                // needs not be: a duplicate writes nothing.
+                guard existing.taskType == request.taskType, existing.parameters == request.parameters,
+                    existing.requiredCapabilities == request.requiredCapabilities
+                else {
+                    throw .badRequest("idempotency_key: already used by task \(taskID) with another task_type, parameters or required_capabilities")
+                }
+                return (existing, true)
+            }
             for id in plan.snapshot.finished { plan.forget(id) }
             var task = TaskRecord(
                 taskID: taskID,
@@ -88,8 +102,16 @@ final class Coordinator: RegistryDelegate, Sendable {
             task.record("created", agent: supervisor, at: plan.now)
             plan.create(task)
             plan.assignOrQueue(taskID)
-            return plan.tasks[taskID] ?? task
+            return (plan.tasks[taskID] ?? task, false)
         }
+    }
+
+    /// The task id an idempotency key stands for: the same for every daemon, so that two
+    /// daemons creating "the same" task at once both aim at one id, and the store's version
+    /// check lets one of them win (the other, planning again, finds the task).
+    static func taskID(supervisor: String, idempotencyKey: String) -> String {
+        let digest = SHA256.hash(data: Array("\(supervisor)\n\(idempotencyKey)".utf8))
+        return "t-k" + digest.prefix(10).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
     func cancel(_ taskID: String, by agent: String, role: AgentRole?) -> EventLoopFuture<TaskRecord> {
@@ -296,5 +318,12 @@ extension CoordinationStats {
             case .cancelled: self.cancelled += count
             }
         }
+    }
+}
+
+extension String {
+    /// The string with leading zeros up to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String {
+        self.count >= width ? self : String(repeating: "0", count: width - self.count) + self
     }
 }

@@ -49,13 +49,15 @@ extension Session {
     func assignTask(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
         try Self.requireCoordinating(role, .assignTask)
         let assign = try AssignTaskRequest(request.body)
-        return self.later(request.id, self.broker.coordinator.assign(assign, supervisor: agent)) { task, w in
+        return self.later(request.id, self.broker.coordinator.assign(assign, supervisor: agent)) { assigned, w in
+            let task = assigned.task
             w.writeRaw(",\"task_id\":")
             w.writeString(task.taskID)
             w.writeRaw(",\"state\":")
             w.writeString(task.state.rawValue)
             w.writeRaw(",\"assigned_to\":")
             if let assignee = task.assignedTo { w.writeString(assignee) } else { w.writeNull() }
+            if assigned.duplicate { w.writeRaw(",\"duplicate\":true") }
         }
     }
 

@@ -60,7 +60,7 @@ struct AdminFixture {
         var body = JSONObject()
         body["task_type"] = .string(type)
         body["required_capabilities"] = .array(caps.map { .string($0) })
-        return try self.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: "boss").wait()
+        return try self.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: "boss").wait().task
     }
 
     func send(to agent: String, priority: Priority = .medium, type: MessageType = .statusUpdate) throws {

@@ -52,7 +52,7 @@ private final class Fixture {
         body["required_capabilities"] = .array(caps.map { .string($0) })
         if let timeout { body["timeout_ms"] = .number(JSONNumber(timeout)) }
         if let retries { body["max_retries"] = .number(JSONNumber(retries)) }
-        return try await self.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: "boss").get()
+        return try await self.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: "boss").get().task
     }
 
     func task(_ id: String) async throws -> TaskRecord {
@@ -79,6 +79,26 @@ private final class Fixture {
 }
 
 @Suite struct CoordinatorTests {
+    @Test func anIdempotencyKeyMakesOneTaskPerSupervisor() async throws {
+        let fixture = try Fixture()
+        try await fixture.register("w", .worker, ["k"], max: 3)
+        func assign(_ supervisor: String, _ n: Int) async throws -> (task: TaskRecord, duplicate: Bool) {
+            var body = JSONObject()
+            body["task_type"] = .string("t")
+            body["required_capabilities"] = .array([.string("k")])
+            body["parameters"] = .object(["n": .number(JSONNumber(n))])
+            body["idempotency_key"] = .string("job-1")
+            return try await fixture.broker.coordinator.assign(try AssignTaskRequest(body), supervisor: supervisor).get()
+        }
+        let first = try await assign("boss", 1)
+        let again = try await assign("boss", 1)
+        #expect(!first.duplicate && again.duplicate)
+        #expect(first.task.taskID == again.task.taskID && first.task.taskID == Coordinator.taskID(supervisor: "boss", idempotencyKey: "job-1"))
+        await #expect(throws: AgentdError.self) { _ = try await assign("boss", 2) }
+        let other = try await assign("boss-2", 1)
+        #expect(!other.duplicate && other.task.taskID != first.task.taskID)
+    }
+
     @Test func pendingUntilACapableWorkerRegisters() async throws {
         let f = try Fixture()
         try await f.register("boss", .supervisor, [])

@@ -161,12 +161,12 @@ def deregister() -> "Request[None]":
 def assign_task(task_type: str, required_capabilities: Iterable[str], description: Optional[str] = None,
                 parameters: Optional[Dict[str, Any]] = None, priority: Optional[str] = None,
                 timeout_ms: Optional[int] = None, max_retries: Optional[int] = None,
-                lease_ms: Optional[int] = None) -> "Request[AssignResult]":
+                lease_ms: Optional[int] = None, idempotency_key: Optional[str] = None) -> "Request[AssignResult]":
     return "assign_task", _fields(
         task_type=task_type, description=description, parameters=parameters,
         required_capabilities=list(required_capabilities),
         priority=None if priority is None else _s(priority), timeout_ms=timeout_ms,
-        max_retries=max_retries, lease_ms=lease_ms,
+        max_retries=max_retries, lease_ms=lease_ms, idempotency_key=idempotency_key,
     ), lambda r: AssignResult(r["task_id"], r["state"], r.get("assigned_to"))
 
 

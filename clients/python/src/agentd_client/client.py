@@ -675,11 +675,12 @@ class Client(_Settings):
     def assign_task(self, task_type: str, required_capabilities: Iterable[str] = (), *,
                     description: Optional[str] = None, parameters: Optional[Dict[str, Any]] = None,
                     priority: Optional[str] = None, timeout_ms: Optional[int] = None,
-                    max_retries: Optional[int] = None, lease_ms: Optional[int] = None) -> AssignResult:
+                    max_retries: Optional[int] = None, lease_ms: Optional[int] = None,
+                    idempotency_key: Optional[str] = None) -> AssignResult:
         """``assign_task`` (supervisor/coordinator): give a task to the best available worker,
         or keep it pending. Returns ``AssignResult(task_id, state, assigned_to)``."""
         return self._call(_ops.assign_task(task_type, required_capabilities, description, parameters,
-                                           priority, timeout_ms, max_retries, lease_ms))
+                                           priority, timeout_ms, max_retries, lease_ms, idempotency_key))
 
     def cancel_task(self, task_id: str) -> TaskInfoDict:
         """``cancel_task`` (supervisor/coordinator). Returns the TaskInfo."""
