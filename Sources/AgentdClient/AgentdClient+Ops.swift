@@ -36,13 +36,17 @@ extension AgentdClient {
         priority: String? = nil,
         messageID: String? = nil,
         ttl: TimeAmount? = nil,
-        delay: TimeAmount? = nil
+        delay: TimeAmount? = nil,
+        correlationID: String? = nil,
+        traceparent: String? = nil
     ) async throws -> (messageID: String, duplicate: Bool) {
         var message: JSONObject = ["to_agent": .string(agent), "message_type": .string(type), "content": content]
         if let priority { message["priority"] = .string(priority) }
         if let messageID { message["message_id"] = .string(messageID) }
         if let ttl { message["ttl_ms"] = .number(JSONNumber(ttl.nanoseconds / 1_000_000)) }
         if let delay { message["delay_ms"] = .number(JSONNumber(delay.nanoseconds / 1_000_000)) }
+        if let correlationID { message["correlation_id"] = .string(correlationID) }
+        if let traceparent { message["traceparent"] = .string(traceparent) }
         let reply = try await self.request("send", ["message": .object(message)])
         return (reply["message_id"]?.stringValue ?? "", reply["duplicate"] == .bool(true))
     }
@@ -64,11 +68,40 @@ extension AgentdClient {
     }
 
     /// `nack`: delivers the messages again (after `delay`); returns how many were requeued.
+    /// With `deadLetter`, they go to the dead letters at once instead (reason `rejected`,
+    /// whatever their attempt); returns how many were dead-lettered.
     @discardableResult
-    public func nack(_ messageIDs: [String], delay: TimeAmount? = nil) async throws -> Int {
+    public func nack(_ messageIDs: [String], delay: TimeAmount? = nil, deadLetter: Bool = false) async throws -> Int {
         var fields: JSONObject = ["message_ids": .array(messageIDs.map(JSONValue.string))]
         if let delay { fields["delay_ms"] = .number(JSONNumber(delay.nanoseconds / 1_000_000)) }
-        return try await self.request("nack", fields)["requeued"]?.intValue ?? 0
+        if deadLetter { fields["dead_letter"] = .bool(true) }
+        let reply = try await self.request("nack", fields)
+        return (deadLetter ? reply["dead_lettered"] : reply["requeued"])?.intValue ?? 0
+    }
+
+    /// The `request` op: sends a message to `agent` and waits up to `timeout` (1 ms to 5 min)
+    /// for the first message back carrying its `correlation_id` (made up by agentd unless
+    /// given; `reply_to` is set to this agent). The wait holds back this connection's later
+    /// replies. Named apart from ``request(_:_:)``, which sends any op.
+    /// - Returns: the sent message's id, and the reply (taken by the request: no ack needed),
+    ///   or nil when none came in time.
+    public func requestReply(
+        to agent: String,
+        type: String = "task_request",
+        content: JSONValue = .object([:]),
+        priority: String? = nil,
+        correlationID: String? = nil,
+        traceparent: String? = nil,
+        timeout: TimeAmount? = nil
+    ) async throws -> (messageID: String, reply: DeliveredMessage?) {
+        var message: JSONObject = ["to_agent": .string(agent), "message_type": .string(type), "content": content]
+        if let priority { message["priority"] = .string(priority) }
+        if let correlationID { message["correlation_id"] = .string(correlationID) }
+        if let traceparent { message["traceparent"] = .string(traceparent) }
+        var fields: JSONObject = ["message": .object(message)]
+        if let timeout { fields["timeout_ms"] = .number(JSONNumber(timeout.nanoseconds / 1_000_000)) }
+        let reply = try await self.request("request", fields)
+        return (reply["message_id"]?.stringValue ?? "", reply["reply"]?.objectValue.flatMap(DeliveredMessage.init))
     }
 
     /// `subscribe`: agentd pushes messages as `message` events (see ``pushedMessages``).
@@ -158,7 +191,8 @@ extension AgentdClient {
         parameters: JSONObject? = nil,
         priority: String? = nil,
         timeout: TimeAmount? = nil,
-        maxRetries: Int? = nil
+        maxRetries: Int? = nil,
+        options: TaskOptions = TaskOptions()
     ) async throws -> JSONObject {
         var fields: JSONObject = [
             "task_type": .string(type),
@@ -169,7 +203,14 @@ extension AgentdClient {
         if let priority { fields["priority"] = .string(priority) }
         if let timeout { fields["timeout_ms"] = .number(JSONNumber(timeout.nanoseconds / 1_000_000)) }
         if let maxRetries { fields["max_retries"] = .number(JSONNumber(maxRetries)) }
+        options.add(to: &fields)
         return try await self.request("assign_task", fields)
+    }
+
+    /// `resume_task`: answers a task waiting in `input_required`; returns the TaskInfo.
+    @discardableResult
+    public func resumeTask(_ taskID: String, input: JSONValue) async throws -> JSONObject {
+        try await self.request("resume_task", ["task_id": .string(taskID), "input": input])["task"]?.objectValue ?? [:]
     }
 
     /// `cancel_task`: returns the TaskInfo.
@@ -232,5 +273,33 @@ extension AgentdClient {
 
     private static func objects(_ value: JSONValue?) -> [JSONObject] {
         (value?.arrayValue ?? []).compactMap(\.objectValue)
+    }
+}
+
+/// The agent-native fields of `assign_task` (docs/protocol.md: leases, budgets, sub-tasks,
+/// idempotent assign).
+public struct TaskOptions: Sendable {
+    /// `lease_ms`: the assignee must report at least this often.
+    public var leaseMilliseconds: Int?
+    /// `budget`: `{tokens?, cost_usd?, turns?}`.
+    public var budget: JSONObject?
+    /// `idempotency_key`: a retried assign with it creates no second task.
+    public var idempotencyKey: String?
+    /// `parent_task_id`: makes a sub-task.
+    public var parentTaskID: String?
+
+    /// Options as given; all off by default.
+    public init(leaseMilliseconds: Int? = nil, budget: JSONObject? = nil, idempotencyKey: String? = nil, parentTaskID: String? = nil) {
+        self.leaseMilliseconds = leaseMilliseconds
+        self.budget = budget
+        self.idempotencyKey = idempotencyKey
+        self.parentTaskID = parentTaskID
+    }
+
+    func add(to fields: inout JSONObject) {
+        if let lease = self.leaseMilliseconds { fields["lease_ms"] = .number(JSONNumber(lease)) }
+        if let budget = self.budget { fields["budget"] = .object(budget) }
+        if let key = self.idempotencyKey { fields["idempotency_key"] = .string(key) }
+        if let parent = self.parentTaskID { fields["parent_task_id"] = .string(parent) }
     }
 }

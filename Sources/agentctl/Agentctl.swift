@@ -57,6 +57,7 @@ struct Agentctl: AsyncParsableCommand {
             TaskCommand.self,
             AssignCommand.self,
             CancelCommand.self,
+            ResumeCommand.self,
             BroadcastCommand.self,
             StatsCommand.self,
             HealthCommand.self,

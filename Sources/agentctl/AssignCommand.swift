@@ -1,4 +1,5 @@
 import AgentCore
+import AgentdClient
 import ArgumentParser
 
 /// `agentctl assign`: creates a task for the best capable worker.
@@ -18,6 +19,8 @@ struct AssignCommand: AsyncParsableCommand {
             Examples:
               agentctl assign --agent ops --type transcode --capabilities gpu \\
                 --parameters '{"file":"v.mp4"}' --priority high --timeout 10m --retries 2
+              agentctl assign --agent ops --type research --capabilities llm \\
+                --budget '{"tokens":20000,"cost_usd":0.5}' --lease 30s --idempotency-key research-42
               agentctl assign --agent ops --type ocr --capabilities ocr --description "scan 7" --json
               agentctl tail --agent ops     # the worker's task_response reports
             """
@@ -48,6 +51,18 @@ struct AssignCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Retries after a failed or timed-out attempt (agentd's default 3).")
     var retries: Int?
 
+    @Option(name: .long, help: ArgumentHelp("The worker must report at least this often (lease_ms).", valueName: "duration"))
+    var lease: DurationArgument?
+
+    @Option(name: .long, help: ArgumentHelp("budget, a JSON object {tokens?, cost_usd?, turns?}, or @FILE.", valueName: "json"))
+    var budget: String?
+
+    @Option(name: .customLong("idempotency-key"), help: ArgumentHelp("Assigning again with this key returns the same task.", valueName: "key"))
+    var idempotencyKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("Make it a sub-task of this task (parent_task_id).", valueName: "id"))
+    var parent: String?
+
     @Option(name: .customLong("as-role"), help: RegistrationRole.help(defaultRole: .supervisor))
     var asRole: RegistrationRole = .supervisor
 
@@ -57,6 +72,15 @@ struct AssignCommand: AsyncParsableCommand {
         let parameters = try self.parameters.map { argument throws(CommandFailure) in
             try JSONInput.object(argument, option: "--parameters")
         }
+        let budget = try self.budget.map { argument throws(CommandFailure) in
+            try JSONInput.object(argument, option: "--budget")
+        }
+        let options = TaskOptions(
+            leaseMilliseconds: self.lease.map { Int($0.timeAmount.nanoseconds / 1_000_000) },
+            budget: budget,
+            idempotencyKey: self.idempotencyKey,
+            parentTaskID: self.parent
+        )
         let agent = self.connection.agentID
         if agent.generated && !self.connection.json {
             Output.note("note: reports go to \(agent.id)'s inbox, which nobody reads after this run; use --agent")
@@ -69,7 +93,8 @@ struct AssignCommand: AsyncParsableCommand {
                 parameters: parameters,
                 priority: self.priority?.rawValue,
                 timeout: self.timeout?.timeAmount,
-                maxRetries: self.retries
+                maxRetries: self.retries,
+                options: options
             )
         }
         var result = reply

@@ -26,6 +26,14 @@ enum JSONInput {
         return object
     }
 
+    /// Reads and parses `argument` as any JSON value; text that is not JSON is taken as a
+    /// string (so `--input yes` works without quotes).
+    static func value(_ argument: String, option: String) throws(CommandFailure) -> JSONValue {
+        let bytes = try Self.bytes(argument, option: option)
+        if let value = try? JSONParser.parse(bytes) { return value }
+        return .string(String(decoding: bytes, as: UTF8.self))
+    }
+
     private static func bytes(_ argument: String, option: String) throws(CommandFailure) -> [UInt8] {
         guard argument.hasPrefix("@") else { return Array(argument.utf8) }
         let path = String(argument.dropFirst())

@@ -20,6 +20,13 @@ public struct AssignTaskRequest: Sendable {
     /// `idempotency_key`: the same key from the same supervisor, while its task is retained,
     /// returns that task instead of creating another (a retried assign creates one task).
     public var idempotencyKey: String?
+    /// `budget`: limits on the usage the assignee reports, summed over every attempt.
+    public var budget: TaskAmounts?
+    /// `parent_task_id`: makes this a sub-task (its deadline capped by the parent's, cancelled
+    /// when the parent ends).
+    public var parentTaskID: String?
+    /// `traceparent`: the W3C trace context the task and its `task_request`s carry.
+    public var traceparent: String?
 
     /// Reads an `assign_task`.
     public init(_ body: JSONObject) throws(AgentdError) {
@@ -43,6 +50,9 @@ public struct AssignTaskRequest: Sendable {
         if self.idempotencyKey?.isEmpty == true {
             throw .badRequest("idempotency_key: must be 1-128 characters")
         }
+        self.budget = try fields.optionalObject("budget").map { (object) throws(AgentdError) in try TaskAmounts(object, field: "budget") }
+        self.parentTaskID = try fields.optionalString("parent_task_id", maxLength: 128)
+        self.traceparent = try fields.optionalTraceParent()
     }
 }
 
@@ -56,6 +66,21 @@ public struct TaskIDRequest: Sendable {
         let id = try FieldReader(body).string("task_id")
         guard !id.isEmpty, id.utf8.count <= 128 else { throw .badRequest("task_id: must be 1-128 bytes") }
         self.taskID = id
+    }
+}
+
+/// `resume_task {task_id, input}`.
+public struct ResumeTaskRequest: Sendable {
+    /// The task waiting in `input_required`.
+    public var taskID: String
+    /// The answer, handed to the assignee as is.
+    public var input: JSONValue
+
+    /// Reads a `resume_task`.
+    public init(_ body: JSONObject) throws(AgentdError) {
+        self.taskID = try TaskIDRequest(body).taskID
+        guard let input = FieldReader(body).value("input") else { throw .badRequest("input: missing") }
+        self.input = input
     }
 }
 

@@ -26,18 +26,22 @@ public struct AckRequest: Sendable {
     }
 }
 
-/// `nack {message_ids, delay_ms?}`.
+/// `nack {message_ids, delay_ms?, dead_letter?}`.
 public struct NackRequest: Sendable {
     /// The messages to deliver again.
     public var messageIDs: [String]
     /// Not before this many milliseconds (default 0).
     public var delayMilliseconds: Int
+    /// `dead_letter: true`: the messages go to the dead letters at once (reason `rejected`)
+    /// instead of being delivered again; `delay_ms` is then moot.
+    public var deadLetter: Bool
 
     /// Reads a `nack`.
     public init(_ body: JSONObject) throws(AgentdError) {
         let fields = FieldReader(body)
         self.messageIDs = try fields.strings("message_ids", maxCount: AckRequest.maximumIDs)
         self.delayMilliseconds = try fields.optionalInt("delay_ms", in: 0...SendRequest.maximumDurationMilliseconds) ?? 0
+        self.deadLetter = try fields.optionalBool("dead_letter") ?? false
     }
 }
 

@@ -27,6 +27,8 @@ public struct SendRequest: Sendable {
     public var ttlMilliseconds: Int?
     /// Not delivered before this many milliseconds after the send.
     public var delayMilliseconds: Int?
+    /// W3C trace context (`TraceParent`), echoed untouched.
+    public var traceparent: String?
 
     /// A message the server itself composes (task requests, cancels, broadcasts, reports).
     public init(
@@ -46,6 +48,7 @@ public struct SendRequest: Sendable {
         self.replyTo = nil
         self.ttlMilliseconds = nil
         self.delayMilliseconds = nil
+        self.traceparent = nil
     }
 
     /// Reads and validates the `message` of a `send`.
@@ -73,6 +76,7 @@ public struct SendRequest: Sendable {
         self.replyTo = try message.optionalString("reply_to", maxLength: Self.maximumReferenceLength)
         self.ttlMilliseconds = try message.optionalInt("ttl_ms", in: 1...Self.maximumDurationMilliseconds)
         self.delayMilliseconds = try message.optionalInt("delay_ms", in: 0...Self.maximumDurationMilliseconds)
+        self.traceparent = try message.optionalTraceParent()
     }
 
     /// The message as stored and delivered (without the per-delivery `delivery` object).
@@ -111,6 +115,12 @@ public struct SendRequest: Sendable {
         if let delay = self.delayMilliseconds {
             w.writeRaw(",\"delay_ms\":")
             w.writeInt(delay)
+        }
+        if let trace = self.traceparent {
+            // Checked to be 55 bytes of [0-9a-f-]: nothing to escape.
+            w.writeRaw(",\"traceparent\":\"")
+            w.writeRaw(trace)
+            w.writeRaw("\"")
         }
         w.writeRaw("}")
         return w.bytes

@@ -77,10 +77,11 @@ extension DashboardPage {
           $("agents-load").textContent = "active · load " + Math.round(r.average_load * 100) + "%";
           $("tasks-total").textContent = fmt(c.tasks_total);
           $("completion").textContent = Math.round(c.completion_rate * 100) + "% completed of finished";
-          const states = [["pending", c.pending], ["in_progress", c.in_progress], ["completed", c.completed],
+          const states = [["pending", c.pending], ["in_progress", c.in_progress], ["input_required", c.input_required],
+                          ["completed", c.completed],
                           ["failed", c.failed], ["timed_out", c.timed_out], ["cancelled", c.cancelled]];
           $("task-states").innerHTML = states.map(([name, n]) =>
-            `<span class="pill pill-${name}" data-state="${name}">${name.replace("_", " ")}<b>${fmt(n)}</b></span>`).join("");
+            `<span class="pill pill-${name}" data-state="${name}">${name.replaceAll("_", " ")}<b>${fmt(n)}</b></span>`).join("");
         }
 
         function renderAgents(agents) {

@@ -41,7 +41,7 @@ extension DashboardPage {
         .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
         .pill { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; background: #e8ebf1; color: #4a5468; }
         .pill-ok, .pill-active, .pill-completed { background: #e2f5e6; color: #21783a; }
-        .pill-busy, .pill-in_progress, .pill-assigned { background: #fff1d9; color: #9a6104; }
+        .pill-busy, .pill-in_progress, .pill-assigned, .pill-input_required { background: #fff1d9; color: #9a6104; }
         .pill-idle, .pill-pending { background: #e6efff; color: #2553b3; }
         .pill-draining, .pill-cancelled { background: #efe7fb; color: #6a3fb0; }
         .pill-offline { background: #eceef2; color: #7a8396; }

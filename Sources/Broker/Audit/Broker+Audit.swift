@@ -50,6 +50,7 @@ extension Broker {
                     "tasks": [
                         "pending": .number(JSONNumber(tasks.pending)),
                         "in_progress": .number(JSONNumber(tasks.inProgress)),
+                        "input_required": .number(JSONNumber(tasks.inputRequired)),
                         "completed": .number(JSONNumber(tasks.completed)),
                         "failed": .number(JSONNumber(tasks.failed)),
                         "timed_out": .number(JSONNumber(tasks.timedOut)),

@@ -5,6 +5,7 @@ struct CoordinationStats: Sendable {
     var total = 0
     var pending = 0
     var inProgress = 0
+    var inputRequired = 0
     var completed = 0
     var failed = 0
     var timedOut = 0

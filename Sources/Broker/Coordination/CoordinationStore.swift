@@ -113,15 +113,23 @@ struct OutboxMessage: Sendable, Equatable {
     var content: [UInt8]
     /// When it was committed (store ms); the outbox is retried for messages older than a while.
     var at: Int64
+    /// W3C trace context carried on the message (a task's `traceparent`).
+    var traceparent: String?
 
-    /// The stored line: `at \n sender \n recipient \n id \n type \n priority \n correlation \n content`.
+    /// The stored line: `at \n sender \n recipient \n id \n type \n priority \n correlation \n`,
+    /// then `T<traceparent> \n` when there is one, then the content (a JSON object, so it never
+    /// starts with `T`: entries written before traceparent existed read the same).
     var packed: [UInt8] {
         var bytes = Array("\(self.at)\n\(self.sender)\n\(self.recipient)\n\(self.messageID)\n\(self.type.rawValue)\n".utf8)
         bytes += Array("\(self.priority.rawValue)\n\(self.correlationID ?? "")\n".utf8)
+        if let traceparent = self.traceparent { bytes += Array("T\(traceparent)\n".utf8) }
         return bytes + self.content
     }
 
-    init(sender: String, recipient: String, messageID: String, type: MessageType, priority: Priority, correlationID: String?, content: [UInt8], at: Int64) {
+    init(
+        sender: String, recipient: String, messageID: String, type: MessageType, priority: Priority, correlationID: String?,
+        content: [UInt8], at: Int64, traceparent: String? = nil
+    ) {
         self.sender = sender
         self.recipient = recipient
         self.messageID = messageID
@@ -130,6 +138,7 @@ struct OutboxMessage: Sendable, Equatable {
         self.correlationID = correlationID
         self.content = content
         self.at = at
+        self.traceparent = traceparent
     }
 
     init?(packed: [UInt8]) {
@@ -144,6 +153,11 @@ struct OutboxMessage: Sendable, Equatable {
             let priority = Priority(rawValue: String(decoding: fields[5], as: UTF8.self))
         else { return nil }
         let correlation = String(decoding: fields[6], as: UTF8.self)
+        var traceparent: String?
+        if start < packed.endIndex, packed[start] == UInt8(ascii: "T"), let newline = packed[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            traceparent = String(decoding: packed[(start + 1)..<newline], as: UTF8.self)
+            start = newline + 1
+        }
         self.init(
             sender: String(decoding: fields[1], as: UTF8.self),
             recipient: String(decoding: fields[2], as: UTF8.self),
@@ -152,7 +166,8 @@ struct OutboxMessage: Sendable, Equatable {
             priority: priority,
             correlationID: correlation.isEmpty ? nil : correlation,
             content: Array(packed[start...]),
-            at: at
+            at: at,
+            traceparent: traceparent
         )
     }
 }

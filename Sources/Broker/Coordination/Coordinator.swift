@@ -56,15 +56,36 @@ final class Coordinator: RegistryDelegate, Sendable {
     /// Creates a task and tries to assign it; succeeds once the task is stored. With an
     /// `idempotency_key`, a task the same supervisor created with the same key (and still
     /// retained) is returned instead, marked `duplicate`.
-    func assign(_ request: AssignTaskRequest, supervisor: String) -> EventLoopFuture<(task: TaskRecord, duplicate: Bool)> {
+    /// A sub-task (`parent_task_id`) may be made by a supervisor or coordinator, or by the
+    /// parent's current assignee whatever its role (`role`: the assigning agent's).
+    func assign(_ request: AssignTaskRequest, supervisor: String, role: AgentRole? = .supervisor) -> EventLoopFuture<(task: TaskRecord, duplicate: Bool)> {
         let number = self.sequence.withLockedValue { value -> UInt64 in
             value += 1
             return value
         }
         let taskID = request.idempotencyKey.map { Self.taskID(supervisor: supervisor, idempotencyKey: $0) }
             ?? self.idPrefix + String(number, radix: 16)
-        let query = CoordinationQuery(agents: true, taskIDs: [taskID], finishedFor: Int64(self.configuration.taskRetentionMilliseconds))
+        let query = CoordinationQuery(
+            agents: true,
+            taskIDs: [taskID] + (request.parentTaskID.map { [$0] } ?? []),
+            finishedFor: Int64(self.configuration.taskRetentionMilliseconds)
+        )
         return self.transact(query) { (plan) throws(AgentdError) -> (task: TaskRecord, duplicate: Bool) in
+            var parent: TaskRecord?
+            if let parentID = request.parentTaskID {
+                guard let found = plan.tasks[parentID], found.isVisible(to: supervisor, role: role) else {
+                    throw .notFound("parent_task_id: no task \(parentID)")
+                }
+                guard role?.mayCoordinate == true || (found.state.isAssigned && found.assignedTo == supervisor) else {
+                    throw .forbidden("assign_task: only a supervisor, a coordinator or the parent task's assignee may make a sub-task")
+                }
+                guard !found.state.isFinal else {
+                    throw .badRequest("parent_task_id: task \(parentID) has ended (\(found.state.rawValue))")
+                }
+                parent = found
+            } else if role?.mayCoordinate != true {
+                throw .forbidden("assign_task: only a registered supervisor or coordinator may do this")
+            }
             if let existing = plan.tasks[taskID], !plan.snapshot.finished.contains(taskID) {
                 // The key was used: the task's own version is checked by nothing here, and
                 // needs not be: a duplicate writes nothing.
@@ -97,9 +118,14 @@ final class Coordinator: RegistryDelegate, Sendable {
                 history: [],
                 previousAssignees: [],
                 sequence: UInt64(plan.now) << 16 | (number & 0xFFFF),
-                leaseMilliseconds: request.leaseMilliseconds
+                leaseMilliseconds: request.leaseMilliseconds,
+                budget: request.budget,
+                parentTaskID: parent?.taskID,
+                deadlineCap: parent.flatMap { $0.deadline ?? $0.deadlineCap },
+                traceparent: request.traceparent ?? parent?.traceparent
             )
             task.record("created", agent: supervisor, at: plan.now)
+            if let parent { plan.adopt(taskID, by: parent.taskID) }
             plan.create(task)
             plan.assignOrQueue(taskID)
             return (plan.tasks[taskID] ?? task, false)
@@ -123,6 +149,37 @@ final class Coordinator: RegistryDelegate, Sendable {
             plan.cancel(taskID, by: agent)
             if plan.freedSlot { plan.assignPending() }
             return plan.tasks[taskID] ?? task
+        }
+    }
+
+    /// `resume_task`: by the task's supervisor or the roles that may cancel it.
+    func resume(_ request: ResumeTaskRequest, by agent: String, role: AgentRole?) -> EventLoopFuture<TaskRecord> {
+        let taskID = request.taskID
+        return self.transact(CoordinationQuery(agents: true, taskIDs: [taskID], pendingHead: 100)) { (plan) throws(AgentdError) -> TaskRecord in
+            guard let task = plan.tasks[taskID], task.isVisible(to: agent, role: role) else {
+                throw .notFound("task_id: no task \(taskID)")
+            }
+            guard task.supervisor == agent || role?.mayCoordinate == true else {
+                throw .forbidden("resume_task: only the task's supervisor, a supervisor or a coordinator may resume it")
+            }
+            try plan.resume(taskID, input: request.input)
+            if plan.freedSlot { plan.assignPending() }
+            return plan.tasks[taskID] ?? task
+        }
+    }
+
+    /// Cancels the open sub-tasks of a task that ended, each assignee told `parent_ended`;
+    /// their own sub-tasks follow when they commit (each level is one atomic step).
+    private func cascade(from parentID: String) -> EventLoopFuture<Void> {
+        self.store.read(CoordinationQuery(taskIDs: [parentID]), on: self.loop).flatMap { snapshot in
+            let children = snapshot.tasks[parentID]?.record.children ?? []
+            guard !children.isEmpty else { return self.loop.makeSucceededVoidFuture() }
+            return self.transact(CoordinationQuery(agents: true, taskIDs: children, pendingHead: 100)) { plan in
+                for child in children {
+                    plan.cancel(child, by: AgentID.server, reason: "parent_ended")
+                }
+                if plan.freedSlot { plan.assignPending() }
+            }
         }
     }
 
@@ -175,7 +232,7 @@ final class Coordinator: RegistryDelegate, Sendable {
     static func report(_ type: MessageType, _ content: JSONObject) -> (taskID: String, status: String)? {
         guard type == .taskResponse || type == .errorReport, let taskID = content["task_id"]?.stringValue else { return nil }
         let status = type == .errorReport ? "failed" : (content["status"]?.stringValue ?? "")
-        guard ["in_progress", "completed", "failed"].contains(status) else { return nil }
+        guard ["in_progress", "input_required", "completed", "failed"].contains(status) else { return nil }
         return (taskID, status)
     }
 
@@ -190,7 +247,8 @@ final class Coordinator: RegistryDelegate, Sendable {
             var error = JSONObject()
             for agent in agentIDs {
                 error["message"] = .string("assignee \(agent) went \(reason)")
-                for taskID in (plan.snapshot.held[agent] ?? []).sorted() {
+                // A task waiting for input stays the agent's until `resume_task` finds it gone.
+                for taskID in (plan.snapshot.held[agent] ?? []).sorted() where plan.tasks[taskID]?.state.isHeld == true {
                     plan.attemptEnded(taskID, outcome: .orphaned, error: error)
                 }
             }
@@ -277,6 +335,9 @@ final class Coordinator: RegistryDelegate, Sendable {
     }
 
     private func committed(_ plan: TaskPlan, _ transaction: CoordinationTransaction) {
+        for parent in plan.endedParents {
+            self.background("cascade", self.cascade(from: parent))
+        }
         for (event, task, agent, error) in plan.events {
             self.audit.record(.task(event, task, agent: agent, error: error))
         }
@@ -312,6 +373,7 @@ extension CoordinationStats {
             switch state {
             case .pending: self.pending += count
             case .assigned, .inProgress: self.inProgress += count
+            case .inputRequired: self.inputRequired += count
             case .completed: self.completed += count
             case .failed: self.failed += count
             case .timedOut: self.timedOut += count

@@ -17,6 +17,14 @@ struct TaskPlan {
     private var given: [String: Int] = [:]
     private var taken: [String: Int] = [:]
 
+    /// Tasks this plan ended that have sub-tasks: their open descendants are to be cancelled.
+    var endedParents: [String] {
+        self.touched.compactMap { id, was in
+            guard let task = self.tasks[id], task.state.isFinal, !(was?.isFinal ?? false), !task.children.isEmpty else { return nil }
+            return id
+        }.sorted()
+    }
+
     init(_ snapshot: CoordinationSnapshot) {
         self.snapshot = snapshot
         for (id, task) in snapshot.tasks { self.tasks[id] = task.record }
@@ -60,6 +68,15 @@ struct TaskPlan {
         return transaction
     }
 
+    /// Records `child` among `parent`'s sub-tasks (the parent's version is checked: a parent
+    /// ending meanwhile makes the commit fail and the assign plan again).
+    mutating func adopt(_ child: String, by parent: String) {
+        guard var task = self.tasks[parent] else { return }
+        self.mark(parent)
+        task.children.append(child)
+        self.tasks[parent] = task
+    }
+
     /// Forgets a finished task (retention).
     mutating func forget(_ taskID: String) {
         guard let task = self.snapshot.tasks[taskID] else { return }
@@ -98,7 +115,7 @@ struct TaskPlan {
         task.lease += 1
         task.state = .assigned
         task.assignedTo = id
-        task.deadline = self.now + Int64(task.timeoutMilliseconds)
+        task.deadline = min(self.now + Int64(task.timeoutMilliseconds), task.deadlineCap ?? .max)
         task.leaseExpiresAt = task.leaseMilliseconds.map { self.now + Int64($0) }
         task.attemptsLog.append(.init(attempt: task.attempts, lease: task.lease, agentID: id, startedAt: self.now))
         task.record("assigned", agent: id, at: self.now)
@@ -117,7 +134,8 @@ struct TaskPlan {
                 priority: task.priority,
                 correlationID: taskID,
                 content: JSONValue.object(task.requestContent).jsonBytes,
-                at: self.now
+                at: self.now,
+                traceparent: task.traceparent
             )
         )
         return true
@@ -148,8 +166,23 @@ struct TaskPlan {
                 throw .forbidden("stale lease: task \(taskID) is no longer held under lease \(lease) (it was reassigned or has ended)")
             }
         }
-        guard var task = self.tasks[taskID], task.state.isHeld, task.assignedTo == sender else { return }
-        if let leaseMilliseconds = task.leaseMilliseconds {
+        guard var task = self.tasks[taskID], task.state.isAssigned, task.assignedTo == sender else { return }
+        if let usage = content["usage"]?.objectValue, let spent = try? TaskAmounts(usage, field: "usage"), spent != TaskAmounts() {
+            self.mark(taskID)
+            task.usage = task.usage + spent
+            self.tasks[taskID] = task
+            if let budget = task.budget, !budget.exceeded(by: task.usage).isEmpty {
+                self.budgetExceeded(taskID, over: budget.exceeded(by: task.usage))
+                return
+            }
+        }
+        if task.state == .inputRequired {
+            // Waiting for an answer: only an end (completed, failed) changes the task now.
+            guard status == "completed" || status == "failed" else { return }
+            task.state = .inProgress
+            task.pausedRemaining = nil
+            self.tasks[taskID] = task
+        } else if let leaseMilliseconds = task.leaseMilliseconds {
             // Any report from the assignee is a sign of life: the lease runs on from now.
             self.mark(taskID)
             task.leaseExpiresAt = self.now + Int64(leaseMilliseconds)
@@ -157,6 +190,17 @@ struct TaskPlan {
             self.transaction.writes.append(.deadline(taskID, task.nextDue))
         }
         switch status {
+        case "input_required":
+            // The deadline and the lease stop; the task stays the assignee's (its slot too).
+            self.mark(taskID)
+            task.pausedRemaining = task.deadline.map { max(0, $0 - self.now) }
+            task.deadline = nil
+            task.leaseExpiresAt = nil
+            task.state = .inputRequired
+            task.record("input_required", agent: sender, at: self.now)
+            self.tasks[taskID] = task
+            self.transaction.writes.append(.deadline(taskID, nil))
+            self.events.append(("input_required", task, sender, nil))
         case "in_progress":
             guard task.state != .inProgress else { return }
             self.mark(taskID)
@@ -200,9 +244,10 @@ struct TaskPlan {
     /// told. An attempt whose deadline or lease ran out ends a task `timed_out`, any other
     /// `failed`.
     mutating func attemptEnded(_ taskID: String, outcome: Outcome, error: JSONObject, retry: Bool = true) {
-        guard var task = self.tasks[taskID], task.state.isHeld, let assignee = task.assignedTo else { return }
+        guard var task = self.tasks[taskID], task.state.isAssigned, let assignee = task.assignedTo else { return }
         self.mark(taskID)
         self.release(assignee, taskID)
+        task.pausedRemaining = nil
         task.record(outcome.rawValue, agent: assignee, at: self.now)
         task.endAttempt(outcome.rawValue, error: outcome == .failed ? error : nil, at: self.now)
         task.previousAssignees.append(assignee)
@@ -217,58 +262,141 @@ struct TaskPlan {
             self.assignOrQueue(taskID)
         } else {
             task.state = outcome == .timedOut || outcome == .leaseExpired ? .timedOut : .failed
-            task.record(task.state.rawValue, agent: nil, at: self.now)
             self.tasks[taskID] = task
-            self.events.append((task.state.rawValue, task, assignee, error))
-            var content = JSONObject()
-            content["task_id"] = .string(taskID)
-            content["state"] = .string(task.state.rawValue)
-            content["error"] = .object(error)
-            self.send(
-                OutboxMessage(
-                    sender: AgentID.server,
-                    recipient: task.supervisor,
-                    messageID: "\(taskID):final",
-                    type: .errorReport,
-                    priority: .high,
-                    correlationID: nil,
-                    content: JSONValue.object(content).jsonBytes,
-                    at: self.now
-                )
-            )
+            self.ended(taskID, assignee: assignee, error: error)
         }
     }
 
-    /// Cancels a task that has not ended; the assignee is told.
-    mutating func cancel(_ taskID: String, by agent: String) {
+    /// The task has reached `failed` or `timed_out` for good: the final history event, and the
+    /// supervisor's `error_report`.
+    private mutating func ended(_ taskID: String, assignee: String?, error: JSONObject) {
+        guard var task = self.tasks[taskID] else { return }
+        task.record(task.state.rawValue, agent: nil, at: self.now)
+        self.tasks[taskID] = task
+        self.events.append((task.state.rawValue, task, assignee, error))
+        var content = JSONObject()
+        content["task_id"] = .string(taskID)
+        content["state"] = .string(task.state.rawValue)
+        content["error"] = .object(error)
+        self.send(
+            OutboxMessage(
+                sender: AgentID.server,
+                recipient: task.supervisor,
+                messageID: "\(taskID):final",
+                type: .errorReport,
+                priority: .high,
+                correlationID: nil,
+                content: JSONValue.object(content).jsonBytes,
+                at: self.now
+            )
+        )
+    }
+
+    /// A report took the usage past the budget: the task fails at once (no retry), the
+    /// assignee is told to stop, the supervisor gets the final report.
+    private mutating func budgetExceeded(_ taskID: String, over: [String]) {
+        guard var task = self.tasks[taskID], let assignee = task.assignedTo else { return }
+        self.mark(taskID)
+        self.release(assignee, taskID)
+        var error = JSONObject()
+        error["kind"] = .string("budget_exceeded")
+        error["message"] = .string("usage over the budget: \(over.joined(separator: ", "))")
+        error["budget"] = .object(task.budget?.jsonObject ?? JSONObject())
+        error["usage"] = .object(task.usage.jsonObject)
+        task.record("failed", agent: assignee, at: self.now)
+        task.endAttempt("failed", error: error, at: self.now)
+        task.previousAssignees.append(assignee)
+        task.assignedTo = nil
+        task.deadline = nil
+        task.leaseExpiresAt = nil
+        task.pausedRemaining = nil
+        task.error = error
+        task.state = .failed
+        self.tasks[taskID] = task
+        self.tellToStop(assignee, taskID, by: AgentID.server, reason: "budget_exceeded")
+        self.ended(taskID, assignee: assignee, error: error)
+    }
+
+    /// `resume_task`: the answer goes to the assignee, and the task runs again with the time
+    /// it had left; an assignee gone offline meanwhile loses the task (orphaned).
+    /// - Throws: `bad_request` when the task is not waiting for input.
+    mutating func resume(_ taskID: String, input: JSONValue) throws(AgentdError) {
+        guard var task = self.tasks[taskID], task.state == .inputRequired, let assignee = task.assignedTo else {
+            throw .badRequest("task_id: task \(taskID) is not input_required")
+        }
+        let agent = self.snapshot.agents[assignee]
+        guard let agent, agent.status != .offline else {
+            var error = JSONObject()
+            error["message"] = .string("assignee \(assignee) went offline while the task waited for input")
+            self.attemptEnded(taskID, outcome: .orphaned, error: error)
+            return
+        }
+        self.mark(taskID)
+        task.state = .assigned
+        task.deadline = task.pausedRemaining.map { self.now + $0 }
+        task.pausedRemaining = nil
+        task.leaseExpiresAt = task.leaseMilliseconds.map { self.now + Int64($0) }
+        task.resumes += 1
+        task.record("resumed", agent: agent.agentID, at: self.now)
+        self.tasks[taskID] = task
+        self.transaction.writes.append(.deadline(taskID, task.nextDue))
+        self.events.append(("resumed", task, assignee, nil))
+        var content = JSONObject()
+        content["action"] = .string("resume")
+        content["task_id"] = .string(taskID)
+        content["lease"] = .number(JSONNumber(task.lease))
+        content["input"] = input
+        self.send(
+            OutboxMessage(
+                sender: task.supervisor,
+                recipient: assignee,
+                messageID: "\(taskID):resume:\(task.resumes)",
+                type: .coordination,
+                priority: .high,
+                correlationID: taskID,
+                content: JSONValue.object(content).jsonBytes,
+                at: self.now
+            )
+        )
+    }
+
+    /// Cancels a task that has not ended; the assignee is told (with `reason`, when given).
+    mutating func cancel(_ taskID: String, by agent: String, reason: String? = nil) {
         guard var task = self.tasks[taskID], !task.state.isFinal else { return }
         self.mark(taskID)
-        if task.state.isHeld, let assignee = task.assignedTo {
+        if task.state.isAssigned, let assignee = task.assignedTo {
             self.release(assignee, taskID)
-            var content = JSONObject()
-            content["action"] = .string("cancel")
-            content["task_id"] = .string(taskID)
-            self.send(
-                OutboxMessage(
-                    sender: agent,
-                    recipient: assignee,
-                    messageID: "\(taskID):cancel",
-                    type: .coordination,
-                    priority: .high,
-                    correlationID: nil,
-                    content: JSONValue.object(content).jsonBytes,
-                    at: self.now
-                )
-            )
+            self.tellToStop(assignee, taskID, by: agent, reason: reason)
         }
         self.transaction.writes.append(.pending(taskID, score: nil))
         task.state = .cancelled
         task.deadline = nil
         task.leaseExpiresAt = nil
+        task.pausedRemaining = nil
         task.endAttempt("cancelled", at: self.now)
         task.record("cancelled", agent: agent, at: self.now)
         self.tasks[taskID] = task
         self.events.append(("cancelled", task, agent, nil))
+    }
+
+    /// The `coordination` message `{action: "cancel", task_id, reason?}` to the assignee.
+    private mutating func tellToStop(_ assignee: String, _ taskID: String, by agent: String, reason: String?) {
+        var content = JSONObject()
+        content["action"] = .string("cancel")
+        content["task_id"] = .string(taskID)
+        if let reason { content["reason"] = .string(reason) }
+        self.send(
+            OutboxMessage(
+                sender: agent,
+                recipient: assignee,
+                messageID: "\(taskID):cancel",
+                type: .coordination,
+                priority: .high,
+                correlationID: nil,
+                content: JSONValue.object(content).jsonBytes,
+                at: self.now
+            )
+        )
     }
 
     private mutating func release(_ agent: String, _ taskID: String) {

@@ -41,6 +41,11 @@ extension TaskRecord {
                 return .object(e)
             }
         )
+        o["budget"] = self.budget.map { .object($0.jsonObject) } ?? .null
+        o["usage"] = .object(self.usage.jsonObject)
+        o["parent_task_id"] = self.parentTaskID.map { .string($0) } ?? .null
+        o["children"] = .array(self.children.map { .string($0) })
+        o["traceparent"] = self.traceparent.map { .string($0) } ?? .null
         o["created_at"] = time(self.createdAt)
         o["updated_at"] = time(self.updatedAt)
         o["history"] = .array(
@@ -66,6 +71,9 @@ extension TaskRecord {
         o["previous_assignees"] = .array(self.previousAssignees.map { .string($0) })
         o["sequence"] = .number(JSONNumber(Int64(truncatingIfNeeded: self.sequence)))
         o["lease_ms"] = self.leaseMilliseconds.map { .number(JSONNumber($0)) } ?? .null
+        o["deadline_cap_ms"] = self.deadlineCap.map { .number(JSONNumber($0)) } ?? .null
+        o["paused_remaining_ms"] = self.pausedRemaining.map { .number(JSONNumber($0)) } ?? .null
+        o["resumes"] = .number(JSONNumber(self.resumes))
         o["lease_expires_ms"] = self.leaseExpiresAt.map { .number(JSONNumber($0)) } ?? .null
         o["attempts_ms"] = .array(
             self.attemptsLog.map { entry in
@@ -112,6 +120,14 @@ extension TaskRecord {
         self.previousAssignees = (o["previous_assignees"]?.arrayValue ?? []).compactMap(\.stringValue)
         self.sequence = UInt64(truncatingIfNeeded: o["sequence"]?.int64Value ?? 0)
         self.lease = o["lease"]?.intValue ?? 0
+        self.budget = o["budget"]?.objectValue.flatMap { try? TaskAmounts($0, field: "budget") }
+        self.usage = o["usage"]?.objectValue.flatMap { try? TaskAmounts($0, field: "usage") }.map { $0 + .zero } ?? .zero
+        self.parentTaskID = o["parent_task_id"]?.stringValue
+        self.children = (o["children"]?.arrayValue ?? []).compactMap(\.stringValue)
+        self.deadlineCap = o["deadline_cap_ms"]?.int64Value
+        self.pausedRemaining = o["paused_remaining_ms"]?.int64Value
+        self.resumes = o["resumes"]?.intValue ?? 0
+        self.traceparent = o["traceparent"]?.stringValue
         self.leaseMilliseconds = o["lease_ms"]?.intValue
         self.leaseExpiresAt = o["lease_expires_ms"]?.int64Value
         let attemptTimes = (o["attempts_ms"]?.arrayValue ?? []).map { $0.arrayValue ?? [] }

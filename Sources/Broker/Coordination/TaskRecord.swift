@@ -52,6 +52,22 @@ struct TaskRecord: Sendable {
     var leaseExpiresAt: Int64?
     /// One entry per assignment, oldest first.
     var attemptsLog: [Attempt] = []
+    /// Limits on the reported usage (nil: none).
+    var budget: TaskAmounts?
+    /// Usage reported so far, over every attempt.
+    var usage = TaskAmounts.zero
+    /// The task this one is a sub-task of.
+    var parentTaskID: String?
+    /// Sub-tasks, oldest first.
+    var children: [String] = []
+    /// The parent's deadline when this sub-task was made: no attempt's deadline goes past it.
+    var deadlineCap: Int64?
+    /// While `input_required`: the ms the attempt had left when it stopped.
+    var pausedRemaining: Int64?
+    /// `resume_task`s so far (numbers the resume messages).
+    var resumes = 0
+    /// W3C trace context, carried by the task's `task_request` messages.
+    var traceparent: String?
 
     /// When the held attempt must end: its deadline or its lease, whichever comes first.
     var nextDue: Int64? {
@@ -77,7 +93,7 @@ struct TaskRecord: Sendable {
     /// retry is answered as the duplicate it is rather than refused.
     func accepts(lease: Int, status: String, from sender: String) -> Bool {
         guard lease == self.lease else { return false }
-        if self.state.isHeld { return self.assignedTo == sender }
+        if self.state.isAssigned { return self.assignedTo == sender }
         guard let last = self.attemptsLog.last else { return false }
         return self.state == .completed && status == "completed" && last.lease == lease && last.agentID == sender
     }

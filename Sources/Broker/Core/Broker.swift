@@ -133,6 +133,7 @@ public final class Broker: Sendable {
             correlationID: message.correlationID
         )
         request.messageID = message.messageID
+        request.traceparent = message.traceparent
         return self.send(request, from: message.sender, on: self.engine.loop).map { _ in () }.flatMapErrorThrowing { error in
             self.audit.record(.storeError("coordination_send", agent: message.recipient, error))
             self.logger.warning(
@@ -213,7 +214,8 @@ public final class Broker: Sendable {
             priority: request.priority,
             body: body,
             ttlMilliseconds: request.ttlMilliseconds.map { Int64($0) },
-            delayMilliseconds: delay
+            delayMilliseconds: delay,
+            correlationID: request.correlationID
         )
         let window = self.configuration.dedupWindowMilliseconds
         // The outcome, and a report's task update to wait for before the answer.
@@ -250,6 +252,30 @@ public final class Broker: Sendable {
             case .conflict: throw AgentdError.badRequest("message.message_id: already used by another sender")
             }
         }
+    }
+
+    /// `request`: sends `request` as `send` does, with `reply_to` set to the requester and a
+    /// `correlation_id` made up when it has none, then waits up to `timeout` for the first
+    /// message to the requester carrying that id. The waiter is in place before the send, so
+    /// no consumer of the requester can take the reply first. Answers the sent `message_id`
+    /// and the reply as delivered, or nil when none came in time.
+    func request(
+        _ request: SendRequest,
+        timeout: TimeAmount,
+        from session: SessionLink,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<(String, [UInt8]?)> {
+        var message = request
+        let correlationID = message.correlationID ?? "c" + self.ids.next()
+        message.correlationID = correlationID
+        message.replyTo = session.agentID
+        let (waiterID, reply) = self.engine.awaitReply(session, correlationID: correlationID, timeout: timeout)
+        return self.send(message, from: session.agentID, on: loop)
+            .flatMapErrorThrowing { error in
+                self.engine.cancelReply(session, waiterID: waiterID)
+                throw error
+            }
+            .flatMap { sent in reply.hop(to: loop).map { (sent.0, $0) } }
     }
 
     /// A message is stored: count it, wake its inbox, and let the coordinator see task reports
@@ -315,6 +341,7 @@ public final class Broker: Sendable {
                     "tasks_total": .number(JSONNumber(coordination.total)),
                     "pending": .number(JSONNumber(coordination.pending)),
                     "in_progress": .number(JSONNumber(coordination.inProgress)),
+                    "input_required": .number(JSONNumber(coordination.inputRequired)),
                     "completed": .number(JSONNumber(coordination.completed)),
                     "failed": .number(JSONNumber(coordination.failed)),
                     "timed_out": .number(JSONNumber(coordination.timedOut)),

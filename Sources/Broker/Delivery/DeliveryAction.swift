@@ -13,6 +13,14 @@ enum DeliveryAction {
     case release(inbox: String, entry: ReleasedEntry)
     /// List the inbox's entries in flight in the store (see `DeliveryState+Resync`).
     case resync(inbox: String)
+    /// Look for the replies waiting `request`s want (see `DeliveryState+Replies`).
+    case takeReplies(ReplyTakeRequest)
+    /// Answer a `request`: its reply as delivered, or nil when none came in time.
+    case completeRequest(EventLoopPromise<[UInt8]?>, [UInt8]?)
+    /// A reply an ordinary take delivered to a `request`: done at once.
+    case ackReply(inbox: String, ref: EntryRef)
+    /// A reply found for a `request` that had ended meanwhile: back into the inbox.
+    case putBack(inbox: String, TakenReply)
 }
 
 /// The events the engine's single timer serves.
@@ -25,4 +33,6 @@ enum TimerEvent: Sendable {
     case pumpAgain(inbox: String)
     /// Time to check an inbox whose take failed against the store.
     case resync(inbox: String)
+    /// A waiting `request` reached its `timeout_ms`.
+    case replyDeadline(inbox: String, waiterID: UInt64)
 }

@@ -211,6 +211,57 @@ public final class DeliveryEngine: Sendable {
             }
     }
 
+    /// `nack` with `dead_letter: true`: moves the messages in flight to the dead letters at
+    /// once (reason `rejected`), through the same store call as a last attempt's dead letter;
+    /// answers how many were in flight once the store has them.
+    public func reject(_ session: SessionLink, messageIDs: [String]) -> EventLoopFuture<Int> {
+        var count = 0
+        var dead: [(EntryRef, DeadLetterReason)] = []
+        let inbox = session.agentID
+        self.mutate { state, actions, now, wallNow in
+            count = state.reject(session, messageIDs: messageIDs, now: now, wallNow: wallNow, actions: &actions)
+            // This nack's own dead letters are awaited below rather than run in the background.
+            actions.removeAll { action in
+                guard case .deadLetter(let agent, let ref, let reason) = action, agent == inbox else { return false }
+                dead.append((ref, reason))
+                return true
+            }
+        }
+        let rejected = count
+        guard !dead.isEmpty else { return session.eventLoop.makeSucceededFuture(rejected) }
+        let moves = dead.map { ref, reason in self.deadLetter(inbox: inbox, ref: ref, reason: reason, on: session.eventLoop) }
+        return EventLoopFuture.whenAllSucceed(moves, on: session.eventLoop)
+            .map { _ in rejected }
+            .flatMapErrorThrowing { error in
+                // What did not move is still pending in the store: the resync delivers it again.
+                self.mutate { state, _, now, _ in state.storeCallFailed(inbox: inbox, now: now) }
+                throw error
+            }
+    }
+
+    /// `request`: waits up to `timeout` for the first message to the session's agent carrying
+    /// `correlationID` (see `DeliveryState+Replies`). Call before sending the request's message.
+    /// - Returns: the waiter's id (for `cancelReply`) and the reply as delivered, or nil when
+    ///   none came in time or the connection closed.
+    public func awaitReply(_ session: SessionLink, correlationID: String, timeout: TimeAmount) -> (UInt64, EventLoopFuture<[UInt8]?>) {
+        let promise = session.eventLoop.makePromise(of: [UInt8]?.self)
+        let waiterID = self.waiterIDs.withLockedValue { id in
+            id &+= 1
+            return id
+        }
+        self.mutate { state, _, now, _ in
+            state.awaitReply(session, correlationID: correlationID, timeout: timeout, waiterID: waiterID, promise: promise, now: now)
+        }
+        return (waiterID, promise.futureResult)
+    }
+
+    /// Ends a waiter placed by `awaitReply` (the request's send failed).
+    public func cancelReply(_ session: SessionLink, waiterID: UInt64) {
+        self.mutate { state, actions, _, _ in
+            state.cancelReply(session, waiterID: waiterID, actions: &actions)
+        }
+    }
+
     /// The inbox may have changed outside the engine's view (dead letters requeued, another
     /// daemon's send or release, a released delivery handed back).
     public func inboxChanged(_ agent: String) {
@@ -301,17 +352,32 @@ public final class DeliveryEngine: Sendable {
                 self.audit.record(.messagesDelivered(frames, mode: "push"))
                 session.push(frames)
             case .deadLetter(let inbox, let ref, let reason):
-                self.audit.record(.messageDeadLettered(inbox: inbox, ref: ref, reason: reason))
-                let moved = self.store.deadLetter(inbox: inbox, ref: ref, reason: reason, on: self.loop)
-                moved.whenSuccess { self.metrics.deadLettered(ref.priority) }
-                moved.whenFailure { error in
-                    self.audit.record(.storeError("dead_letter", agent: inbox, error))
-                    // The entry stays in the store's pending list and is redelivered after a restart.
-                    self.logger.error("dead-lettering failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
-                }
+                _ = self.deadLetter(inbox: inbox, ref: ref, reason: reason, on: self.loop)
             case .release(let inbox, let entry):
                 // Gathered per inbox: one store call for everything a closed connection held.
                 releases[inbox, default: []].append(entry)
+            case .takeReplies(let request):
+                self.takeReplies(request)
+            case .completeRequest(let promise, let frame):
+                if let frame { self.audit.record(.messagesDelivered([frame], mode: "request")) }
+                promise.succeed(frame)
+            case .ackReply(let inbox, let ref):
+                self.store.ack(inbox: inbox, refs: [ref], on: self.loop).whenComplete { result in
+                    switch result {
+                    case .success: self.metrics.acked([ref])
+                    case .failure:
+                        // Still pending in the store: the resync finds it (delivered again).
+                        self.mutate { state, _, now, _ in state.storeCallFailed(inbox: inbox, now: now) }
+                    }
+                }
+            case .putBack(let inbox, let reply):
+                self.store.putBack(reply, inbox: inbox, on: self.loop).whenComplete { result in
+                    switch result {
+                    case .success: self.inboxChanged(inbox)
+                    case .failure(let error):
+                        self.logger.error("putting a late reply back failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
+                    }
+                }
             case .resync(let inbox):
                 self.store.pending(inbox: inbox, on: self.loop).whenComplete { result in
                     switch result {
@@ -326,6 +392,36 @@ public final class DeliveryEngine: Sendable {
                 }
             }
         }
+    }
+
+    /// Looks for the replies waiting requests want, then lets the inbox go on.
+    private func takeReplies(_ request: ReplyTakeRequest) {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? self.loop
+        self.store.takeReplies(request, on: loop).whenComplete { result in
+            switch result {
+            case .success(let found):
+                for reply in found.replies { self.metrics.acked([reply.message.ref]) }
+                self.mutate { state, actions, now, wallNow in
+                    state.repliesTaken(found, inbox: request.inbox, now: now, wallNow: wallNow, actions: &actions)
+                }
+            case .failure(let error):
+                self.logger.warning("looking for replies failed", metadata: ["agentd.agent_id": "\(request.inbox)", "agentd.error": "\(error)"])
+                self.mutate { state, _, now, _ in state.replyTakeFailed(inbox: request.inbox, now: now) }
+            }
+        }
+    }
+
+    /// Moves one in-flight message to the dead letters, with its audit record and metric.
+    private func deadLetter(inbox: String, ref: EntryRef, reason: DeadLetterReason, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        self.audit.record(.messageDeadLettered(inbox: inbox, ref: ref, reason: reason))
+        let moved = self.store.deadLetter(inbox: inbox, ref: ref, reason: reason, on: loop)
+        moved.whenSuccess { self.metrics.deadLettered(ref.priority) }
+        moved.whenFailure { error in
+            self.audit.record(.storeError("dead_letter", agent: inbox, error))
+            // The entry stays in the store's pending list and is redelivered after a restart.
+            self.logger.error("dead-lettering failed", metadata: ["agentd.agent_id": "\(inbox)", "agentd.error": "\(error)"])
+        }
+        return moved
     }
 
     /// Hands deliveries back to the store; once there, this daemon's sessions may take them

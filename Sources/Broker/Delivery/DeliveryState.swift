@@ -58,6 +58,12 @@ struct DeliveryState: Sendable {
             actions.append(.completeFetch(waiter.promise, []))
             return true
         }
+        // Nobody reads their answers now; a reply that comes later is delivered normally.
+        inbox.replyWaiters.removeAll { waiter in
+            guard waiter.session.id == session.id else { return false }
+            actions.append(.completeRequest(waiter.promise, nil))
+            return true
+        }
         // Everything delivered on the closed connection is deliverable again at once.
         let orphaned = inbox.inFlight.filter { $0.value.sessionID == session.id }
         self.inboxes[agent] = inbox
@@ -164,10 +170,32 @@ struct DeliveryState: Sendable {
         return count
     }
 
+    /// `nack` with `dead_letter: true`: the messages in flight go to the dead letters now,
+    /// reason `rejected`, whatever their attempt; returns how many were in flight.
+    mutating func reject(_ session: SessionLink, messageIDs: [String], now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) -> Int {
+        let agent = session.agentID
+        var count = 0
+        for id in messageIDs {
+            guard let record = self.takeOutOfFlight(inbox: agent, messageID: id) else { continue }
+            let reason = DeadLetterReason(
+                reason: "rejected",
+                attempts: record.attempt,
+                at: Timestamp(millisecondsSinceEpoch: wallNow),
+                messageID: id
+            )
+            actions.append(.deadLetter(inbox: agent, ref: record.ref, reason: reason))
+            count += 1
+        }
+        // Their credit is back: pushing may go on.
+        self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+        return count
+    }
+
     /// A message was stored for `agent`: there is something new to read.
     mutating func stored(for agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
         guard self.inboxes[agent] != nil else { return }
         self.inboxes[agent]?.mayHaveNew = true
+        self.inboxes[agent]?.repliesMayHaveNew = true
         self.inboxes[agent]?.generation &+= 1
         self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
     }
@@ -178,12 +206,7 @@ struct DeliveryState: Sendable {
     /// after `delay`, on any daemon) or, when the delivery was the last one allowed, move the
     /// message to the dead letters.
     private mutating func release(inbox agent: String, messageID: String, delay: TimeAmount?, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
-        guard var inbox = self.inboxes[agent], let record = inbox.inFlight.removeValue(forKey: messageID) else { return }
-        self.inFlightTotal -= 1
-        if record.pushed {
-            inbox.subscribers[record.sessionID]?.credit += 1
-        }
-        self.inboxes[agent] = inbox
+        guard let record = self.takeOutOfFlight(inbox: agent, messageID: messageID) else { return }
         if record.attempt >= self.limits.maxDeliveries {
             let reason = DeadLetterReason(
                 reason: "max_deliveries",
@@ -196,6 +219,18 @@ struct DeliveryState: Sendable {
             let milliseconds = delay.map { $0.nanoseconds / 1_000_000 } ?? 0
             actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: record.ref, deliveries: record.attempt, delayMilliseconds: milliseconds)))
         }
+    }
+
+    /// Ends a delivery in this state's books (the store is told by the caller's action): the
+    /// in-flight record is removed and a pushed message's credit given back.
+    private mutating func takeOutOfFlight(inbox agent: String, messageID: String) -> InFlight? {
+        guard var inbox = self.inboxes[agent], let record = inbox.inFlight.removeValue(forKey: messageID) else { return nil }
+        self.inFlightTotal -= 1
+        if record.pushed {
+            inbox.subscribers[record.sessionID]?.credit += 1
+        }
+        self.inboxes[agent] = inbox
+        return record
     }
 
     /// Handles one timer event that came due.
@@ -215,9 +250,12 @@ struct DeliveryState: Sendable {
             guard self.inboxes[agent] != nil else { return }
             self.inboxes[agent]?.wakeAt = nil
             self.inboxes[agent]?.mayHaveNew = true
+            self.inboxes[agent]?.repliesMayHaveNew = true
             self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
         case .resync(let agent):
             self.startResync(agent, now: now, actions: &actions)
+        case .replyDeadline(let agent, let waiterID):
+            self.replyTimedOut(agent, waiterID: waiterID, actions: &actions)
         }
     }
 
@@ -228,6 +266,11 @@ struct DeliveryState: Sendable {
     mutating func pump(_ agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
         guard var inbox = self.inboxes[agent], !inbox.taking else { return }
         defer { self.inboxes[agent] = inbox }
+        // Waiting requests look first: an ordinary take could hand their replies to others.
+        if let request = self.replyTake(&inbox, agent: agent) {
+            actions.append(.takeReplies(request))
+            return
+        }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return }
         guard inbox.mayHaveNew else {
@@ -248,7 +291,8 @@ struct DeliveryState: Sendable {
     /// the send's answer instead of one round trip later. The generation given back is the one
     /// the inbox will have once that send is noted as stored.
     mutating func takeAlongsideSend(to agent: String) -> (TakeRequest, UInt64)? {
-        guard var inbox = self.inboxes[agent], !inbox.taking else { return nil }
+        // A waiting request looks for its reply first (`pump`), so not alongside the send.
+        guard var inbox = self.inboxes[agent], !inbox.taking, inbox.replyWaiters.isEmpty else { return nil }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return nil }
         inbox.taking = true
@@ -302,6 +346,10 @@ struct DeliveryState: Sendable {
             }
         }
         let time = Timestamp(millisecondsSinceEpoch: wallNow)
+        if !inbox.replyWaiters.isEmpty {
+            // A take that ran beside a reply's arrival: the reply still goes to its request.
+            deliveries = self.answerRequests(with: deliveries, inbox: &inbox, agent: agent, time: time, actions: &actions)
+        }
         var next = 0
 
         while next < deliveries.count, !inbox.waiters.isEmpty {

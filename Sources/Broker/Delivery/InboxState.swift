@@ -21,6 +21,16 @@ struct Waiter: Sendable {
     var deadline: NIODeadline
 }
 
+/// A `request` waiting for the first message to its agent carrying its correlation id.
+struct ReplyWaiter: Sendable {
+    var id: UInt64
+    var session: SessionLink
+    var correlationID: String
+    /// Completed with the reply as delivered, or nil when none came in time.
+    var promise: EventLoopPromise<[UInt8]?>
+    var deadline: NIODeadline
+}
+
 /// A subscribed connection and how many more messages it may be pushed now.
 struct Subscriber: Sendable {
     var session: SessionLink
@@ -46,6 +56,12 @@ struct InboxState: Sendable {
     var subscriberOrder: [UInt64] = []
     var nextSubscriber = 0
     var inFlight: [String: InFlight] = [:]
+    /// Waiting `request`s, oldest first: they take their replies before fetches and pushes
+    /// see them (`DeliveryState+Replies`).
+    var replyWaiters: [ReplyWaiter] = []
+    /// Whether the store may hold a reply a waiter has not looked for yet (set by every
+    /// message stored for the inbox while a request waits).
+    var repliesMayHaveNew = false
     /// Connections attached as this agent.
     var sessions = 0
     /// A take failed in a way that leaves open whether it ran (see `DeliveryState+Resync`).
@@ -55,7 +71,7 @@ struct InboxState: Sendable {
 
     var isIdle: Bool {
         self.sessions == 0 && self.inFlight.isEmpty && self.waiters.isEmpty && !self.taking
-            && !self.resyncPending
+            && !self.resyncPending && self.replyWaiters.isEmpty
     }
 
     /// Messages wanted now: waiting fetches plus subscribers' credit.

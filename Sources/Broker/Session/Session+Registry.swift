@@ -47,9 +47,14 @@ extension Session {
     }
 
     func assignTask(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
-        try Self.requireCoordinating(role, .assignTask)
+        // Roles first (a worker learns it may not assign before anything about its fields),
+        // except for a sub-task, whose maker may be the parent's assignee: the coordinator checks.
+        if request.body["parent_task_id"] == nil || request.body["parent_task_id"] == .null {
+            try Self.requireCoordinating(role, .assignTask)
+        }
         let assign = try AssignTaskRequest(request.body)
-        return self.later(request.id, self.broker.coordinator.assign(assign, supervisor: agent)) { assigned, w in
+        // A sub-task's maker may also be the parent's assignee: the coordinator checks that.
+        return self.later(request.id, self.broker.coordinator.assign(assign, supervisor: agent, role: role)) { assigned, w in
             let task = assigned.task
             w.writeRaw(",\"task_id\":")
             w.writeString(task.taskID)
@@ -65,6 +70,14 @@ extension Session {
         try Self.requireCoordinating(role, .cancelTask)
         let cancel = try TaskIDRequest(request.body)
         return self.later(request.id, self.broker.coordinator.cancel(cancel.taskID, by: agent, role: role)) { task, w in
+            w.writeRaw(",\"task\":")
+            task.write(to: &w)
+        }
+    }
+
+    func resumeTask(_ request: RequestEnvelope, agent: String, role: AgentRole?) throws(AgentdError) -> SessionResult {
+        let resume = try ResumeTaskRequest(request.body)
+        return self.later(request.id, self.broker.coordinator.resume(resume, by: agent, role: role)) { task, w in
             w.writeRaw(",\"task\":")
             task.write(to: &w)
         }

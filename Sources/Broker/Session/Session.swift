@@ -101,6 +101,8 @@ final class Session {
             return result
         case .send:
             return try self.send(request, link: link)
+        case .request:
+            return try self.request(request, link: link)
         case .fetch:
             let fetch = try FetchRequest(
                 request.body,
@@ -124,6 +126,12 @@ final class Session {
             }
         case .nack:
             let nack = try NackRequest(request.body)
+            if nack.deadLetter {
+                return self.later(id, self.broker.engine.reject(link, messageIDs: nack.messageIDs)) { count, w in
+                    w.writeRaw(",\"requeued\":0,\"dead_lettered\":")
+                    w.writeInt(count)
+                }
+            }
             let future = self.broker.engine.nack(link, messageIDs: nack.messageIDs, delay: .milliseconds(Int64(nack.delayMilliseconds)))
             return self.later(id, future) { count, w in
                 w.writeRaw(",\"requeued\":")
@@ -176,6 +184,7 @@ final class Session {
         case .deregister: return self.deregister(request, agent: agent)
         case .assignTask: return try self.assignTask(request, agent: agent, role: role)
         case .cancelTask: return try self.cancelTask(request, agent: agent, role: role)
+        case .resumeTask: return try self.resumeTask(request, agent: agent, role: role)
         case .task: return try self.task(request, agent: agent, role: role)
         case .tasks: return try self.tasks(request, agent: agent, role: role)
         case .broadcast: return try self.broadcast(request, agent: agent, role: role)
@@ -212,15 +221,39 @@ final class Session {
 
     private func send(_ request: RequestEnvelope, link: SessionLink) throws(AgentdError) -> SessionResult {
         let send = try SendRequest(request.body)
-        if let from = send.fromAgent, from != link.agentID {
-            throw .forbidden("message.from_agent: this session is \(link.agentID), not \(from.prefix(128))")
-        }
+        try Self.checkSender(send, link: link)
         let future = self.broker.send(send, from: link.agentID, on: self.eventLoop)
         return self.later(request.id, future) { sent, w in
             w.writeRaw(",\"message_id\":")
             w.writeString(sent.0)
             if sent.1 {
                 w.writeRaw(",\"duplicate\":true")
+            }
+        }
+    }
+
+    /// A message may name only the session's agent as its sender (`send` and `request`).
+    private static func checkSender(_ message: SendRequest, link: SessionLink) throws(AgentdError) {
+        if let from = message.fromAgent, from != link.agentID {
+            throw .forbidden("message.from_agent: this session is \(link.agentID), not \(from.prefix(128))")
+        }
+    }
+
+    /// `request`: a send, then the wait for its reply. The reply waits in the connection's
+    /// order like any other, so later requests' replies wait behind it.
+    private func request(_ request: RequestEnvelope, link: SessionLink) throws(AgentdError) -> SessionResult {
+        let ask = try RequestReplyRequest(request.body)
+        try Self.checkSender(ask.message, link: link)
+        let timeout = TimeAmount.milliseconds(Int64(ask.timeoutMilliseconds))
+        let future = self.broker.request(ask.message, timeout: timeout, from: link, on: self.eventLoop)
+        return self.later(request.id, future) { answer, w in
+            w.writeRaw(",\"message_id\":")
+            w.writeString(answer.0)
+            if let reply = answer.1 {
+                w.writeRaw(",\"reply\":")
+                w.writeRaw(reply)
+            } else {
+                w.writeRaw(",\"reply\":null,\"timed_out\":true")
             }
         }
     }

@@ -44,6 +44,14 @@ public final class MemoryStore: MessageStore {
         self.run(on: loop) { $0.take(request) }
     }
 
+    public func takeReplies(_ request: ReplyTakeRequest, on loop: any EventLoop) -> EventLoopFuture<ReplyTakeResult> {
+        self.run(on: loop) { $0.takeReplies(request, scan: RedisScripts.replyScan) }
+    }
+
+    public func putBack(_ reply: TakenReply, inbox: String, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        self.run(on: loop) { $0.putBack(reply, inbox: inbox) }
+    }
+
     public func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int> {
         self.run(on: loop) { $0.ack(inbox: inbox, refs: refs) }
     }

@@ -6,6 +6,7 @@ struct MemoryStoreState {
         var messageID: String
         var body: [UInt8]
         var expiresAt: Int64?
+        var correlationID: String? = nil
     }
 
     /// One priority queue of one inbox, modelled on a Redis stream with one consumer group.
@@ -89,9 +90,78 @@ struct MemoryStoreState {
     private mutating func append(_ message: NewMessage) {
         self.sequence += 1
         let id = EntryID(high: 0, low: self.sequence)
-        let entry = Entry(messageID: message.messageID, body: message.body, expiresAt: message.ttlMilliseconds)
+        let entry = Entry(
+            messageID: message.messageID,
+            body: message.body,
+            expiresAt: message.ttlMilliseconds,
+            correlationID: message.correlationID
+        )
         self.streams[message.recipient, default: [:]][message.priority, default: Stream()].entries[id] = entry
         self.streams[message.recipient, default: [:]][message.priority, default: Stream()].unread.append(id)
+    }
+
+    /// Delayed sends whose time has come join the inbox.
+    private mutating func moveDueDelayed(_ inbox: String, now: Int64) {
+        if var delayed = self.delayed[inbox] {
+            let due = delayed.prefix { $0.due <= now }
+            for item in due { self.append(item.message) }
+            delayed.removeFirst(due.count)
+            self.delayed[inbox] = delayed.isEmpty ? nil : delayed
+        }
+    }
+
+    mutating func takeReplies(_ request: ReplyTakeRequest, scan: Int) -> ReplyTakeResult {
+        let now = self.clock()
+        self.moveDueDelayed(request.inbox, now: now)
+        let next = self.delayed[request.inbox]?.first.map { max(0, $0.due - now) }
+        var wanted = Set(request.correlationIDs)
+        var found: [TakenReply] = []
+        guard var inbox = self.streams[request.inbox] else { return ReplyTakeResult(replies: [], retryInMilliseconds: next) }
+        for priority in Priority.deliveryOrder where !wanted.isEmpty {
+            guard var stream = inbox[priority] else { continue }
+            // The newest `scan` entries, oldest first, of those still unread.
+            let unread = stream.unread[stream.unreadHead...].suffix(scan)
+            for id in unread {
+                guard let entry = stream.entries[id], let correlationID = entry.correlationID, wanted.contains(correlationID) else {
+                    continue
+                }
+                wanted.remove(correlationID)
+                // Gone from `entries`: `popUnread` skips it from now on.
+                stream.entries[id] = nil
+                self.counters.pending -= 1
+                if let expiry = entry.expiresAt, expiry <= now {
+                    self.counters.expired += 1
+                    continue
+                }
+                self.counters.delivered += 1
+                self.counters.acked += 1
+                let message = TakenMessage(ref: EntryRef(priority: priority, entryID: id), messageID: entry.messageID, body: entry.body, attempt: 1)
+                found.append(TakenReply(correlationID: correlationID, message: message, expiresAt: entry.expiresAt))
+            }
+            inbox[priority] = stream
+        }
+        self.streams[request.inbox] = inbox
+        return ReplyTakeResult(replies: found, retryInMilliseconds: next)
+    }
+
+    mutating func putBack(_ reply: TakenReply, inbox: String) {
+        self.append(
+            NewMessage(
+                messageID: reply.message.messageID,
+                clientChosenID: false,
+                sender: "",
+                recipient: inbox,
+                priority: reply.message.ref.priority,
+                body: reply.message.body,
+                ttlMilliseconds: reply.expiresAt,
+                delayMilliseconds: nil,
+                correlationID: reply.correlationID
+            )
+        )
+        // Undo what the take counted: it is pending again, neither delivered nor acked.
+        self.counters.delivered -= 1
+        self.counters.acked -= 1
+        self.counters.pending += 1
     }
 
     mutating func take(_ request: TakeRequest) -> TakeResult {
@@ -99,12 +169,7 @@ struct MemoryStoreState {
         var result = TakeResult(taken: [], expired: 0, exhausted: true, retryInMilliseconds: nil)
         var need = request.limit
         // Delayed sends whose time has come join the inbox first.
-        if var delayed = self.delayed[request.inbox] {
-            let due = delayed.prefix { $0.due <= now }
-            for item in due { self.append(item.message) }
-            delayed.removeFirst(due.count)
-            self.delayed[request.inbox] = delayed.isEmpty ? nil : delayed
-        }
+        self.moveDueDelayed(request.inbox, now: now)
         // Due retries, each priority's oldest entry first.
         var due = (self.retries[request.inbox] ?? []).filter { $0.due <= now }
         due.sort { ($0.ref.priority.deliveryRank, $0.ref.entryID) < ($1.ref.priority.deliveryRank, $1.ref.entryID) }

@@ -36,6 +36,18 @@ public protocol MessageStore: DaemonDirectory {
     /// removed and counted; delayed sends whose time has come join the inbox first.
     func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult>
 
+    /// For each correlation id, removes from the inbox the first unread message carrying it
+    /// (highest priority first, oldest first) among the newest `RedisScripts.replyScan` of
+    /// each priority, counting it as delivered and acked: a waiting `request`'s reply. Unread
+    /// messages without such an id, and messages already delivered, are left alone. Delayed
+    /// sends whose time has come join the inbox first, as for `take`, and the result tells when
+    /// the next one is due.
+    func takeReplies(_ request: ReplyTakeRequest, on loop: any EventLoop) -> EventLoopFuture<ReplyTakeResult>
+
+    /// Puts a reply `takeReplies` removed back into the inbox as an unread message (its request
+    /// had ended meanwhile), keeping its id, body and expiry; the inbox's watchers are woken.
+    func putBack(_ reply: TakenReply, inbox: String, on loop: any EventLoop) -> EventLoopFuture<Void>
+
     /// Removes delivered messages for good; returns how many were still pending.
     func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int>
 

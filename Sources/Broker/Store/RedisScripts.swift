@@ -6,7 +6,8 @@
 /// Layout (prefix `P`, agent `A`, priority `p`, rank `r` = 1 critical … 4 low, daemon `D`):
 ///   P:q:{A}:p      stream, one per priority; consumer group `agentd`, one consumer per daemon
 ///   P:r:{A}        sorted set of released deliveries `r:entry-id` by due time (retries, nack delays)
-///   P:d:{A}        sorted set of delayed sends, packed `r\nmessage-id\nexpiry\nbody`, by due time
+///   P:d:{A}        sorted set of delayed sends, packed `r\nmessage-id\nexpiry\nbody`, by due time;
+///                  one with a correlation id is packed `C<length>\n<correlation id>` + that
 ///   P:w:{A}        pub/sub channel: "the inbox has new work", payload the publishing daemon's id
 ///   P:dead:{A}     stream of dead letters (fields i, p, m, j) + P:deadidx:{A} hash message_id → entry id
 ///   P:dedup:ID     string: the sender of message_id ID, expiring after dedup_window_ms
@@ -15,7 +16,8 @@
 ///   P:reaping      sorted set of dead daemons being taken over, by the taker's deadline
 ///   P:dfigures     hash, daemon id -> "in-flight sends-per-minute" (written at each renewal, for stats)
 ///   P:dinbox:D     set of the inboxes daemon D has taken from (where its pending entries are)
-/// Entry fields: i = message_id, m = message JSON, x = expiry (epoch ms, optional).
+/// Entry fields: i = message_id, m = message JSON, x = expiry (epoch ms, optional),
+/// c = correlation_id (optional; what a waiting `request` looks for, see `takeReplies`).
 /// The attempt of a delivery is the entry's delivery count in the pending list.
 enum RedisScripts {
     struct Script: Sendable {
@@ -32,7 +34,7 @@ enum RedisScripts {
 
     /// KEYS: stream, dedup key, stats, delayed set.
     /// ARGV: sender, window ms, body, message id, ttl ms|'', delay ms|'', use dedup (1|0), rank,
-    /// wake channel, daemon id.
+    /// wake channel, daemon id, has a correlation id (1|0), correlation id.
     /// Returns 0 stored, 1 duplicate (same sender), 2 conflict (other sender).
     static let send = Script(name: "send", source: clock + """
         if ARGV[7] == '1' then
@@ -46,21 +48,122 @@ enum RedisScripts {
         if ARGV[5] ~= '' then x = string.format('%.0f', now + tonumber(ARGV[5])) end
         if ARGV[6] ~= '' then
           local packed = ARGV[8] .. '\\n' .. ARGV[4] .. '\\n' .. x .. '\\n' .. ARGV[3]
+          if ARGV[11] == '1' then packed = 'C' .. #ARGV[12] .. '\\n' .. ARGV[12] .. packed end
           redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), packed)
         else
           if redis.call('EXISTS', KEYS[1]) == 0 then
             redis.call('XGROUP', 'CREATE', KEYS[1], 'agentd', '0', 'MKSTREAM')
           end
-          if x ~= '' then
-            redis.call('XADD', KEYS[1], '*', 'i', ARGV[4], 'm', ARGV[3], 'x', x)
-          else
-            redis.call('XADD', KEYS[1], '*', 'i', ARGV[4], 'm', ARGV[3])
-          end
+          local f = {'i', ARGV[4], 'm', ARGV[3]}
+          if x ~= '' then table.insert(f, 'x'); table.insert(f, x) end
+          if ARGV[11] == '1' then table.insert(f, 'c'); table.insert(f, ARGV[12]) end
+          redis.call('XADD', KEYS[1], '*', unpack(f))
         end
         redis.call('HINCRBY', KEYS[3], 'sent', 1)
         redis.call('HINCRBY', KEYS[3], 'pending', 1)
         redis.call('PUBLISH', ARGV[9], ARGV[10])
         return 0
+        """)
+
+    /// Moves the delayed sends whose time has come (1 000 per call bounds its run) into their
+    /// streams. Needs `now`, KEYS[1...4] the streams and KEYS[6] the delayed set.
+    private static let moveDueDelayed = """
+        for _, packed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now, 'LIMIT', 0, 1000)) do
+          redis.call('ZREM', KEYS[6], packed)
+          local cid
+          if string.sub(packed, 1, 1) == 'C' then
+            local nl = string.find(packed, '\\n', 2, true)
+            local length = tonumber(string.sub(packed, 2, nl - 1))
+            cid = string.sub(packed, nl + 1, nl + length)
+            packed = string.sub(packed, nl + length + 1)
+          end
+          local a = string.find(packed, '\\n', 1, true)
+          local b = string.find(packed, '\\n', a + 1, true)
+          local c = string.find(packed, '\\n', b + 1, true)
+          local key = KEYS[tonumber(string.sub(packed, 1, a - 1))]
+          local x = string.sub(packed, b + 1, c - 1)
+          if redis.call('EXISTS', key) == 0 then
+            redis.call('XGROUP', 'CREATE', key, 'agentd', '0', 'MKSTREAM')
+          end
+          local f = {'i', string.sub(packed, a + 1, b - 1), 'm', string.sub(packed, c + 1)}
+          if x ~= '' then table.insert(f, 'x'); table.insert(f, x) end
+          if cid then table.insert(f, 'c'); table.insert(f, cid) end
+          redis.call('XADD', key, '*', unpack(f))
+        end
+        """
+
+    /// How many of the newest entries of each priority `takeReplies` looks at. A reply is
+    /// looked for as soon as it is stored (its wake-up starts the look), so it is among the
+    /// newest; the bound keeps the look cheap in an inbox with a long backlog.
+    static let replyScan = 256
+
+    /// KEYS: the four streams in delivery order, retry set (unused), delayed set, stats.
+    /// ARGV: how many of each stream's newest entries to look at, then the correlation ids.
+    /// Due delayed sends join their streams; then, for each id, the first unread entry carrying
+    /// it (field `c`; highest priority, then oldest first) is deleted and counted delivered and
+    /// acked — or expired, past its TTL. An entry in the pending list (delivered already) is
+    /// left alone. Returns ms until the next delayed send is due or '', then per entry found:
+    /// correlation id, rank, entry id, message id, body, expiry or ''.
+    static let takeReplies = Script(name: "replies", source: clock + moveDueDelayed + "\n" + """
+        local wanted = {}
+        for k = 2, #ARGV do wanted[ARGV[k]] = true end
+        local out = {''}
+        local first = redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
+        if #first == 2 then out[1] = string.format('%.0f', math.max(0, tonumber(first[2]) - now)) end
+        local found, expired = 0, 0
+        for p = 1, 4 do
+          local key = KEYS[p]
+          if redis.call('EXISTS', key) == 1 then
+            local entries = redis.call('XREVRANGE', key, '+', '-', 'COUNT', ARGV[1])
+            for n = #entries, 1, -1 do
+              local e = entries[n]
+              local i, m, x, c
+              local f = e[2]
+              for k = 1, #f, 2 do
+                if f[k] == 'i' then i = f[k + 1] elseif f[k] == 'm' then m = f[k + 1]
+                elseif f[k] == 'x' then x = f[k + 1] elseif f[k] == 'c' then c = f[k + 1] end
+              end
+              if c and wanted[c] then
+                local pending = redis.pcall('XPENDING', key, 'agentd', e[1], e[1], 1)
+                if type(pending) ~= 'table' or pending.err or #pending == 0 then
+                  wanted[c] = nil
+                  redis.call('XDEL', key, e[1])
+                  if x and tonumber(x) <= now then
+                    expired = expired + 1
+                  else
+                    found = found + 1
+                    table.insert(out, c); table.insert(out, p); table.insert(out, e[1])
+                    table.insert(out, i); table.insert(out, m); table.insert(out, x or '')
+                  end
+                end
+              end
+            end
+          end
+        end
+        if found > 0 then
+          redis.call('HINCRBY', KEYS[7], 'delivered', found)
+          redis.call('HINCRBY', KEYS[7], 'acked', found)
+        end
+        if expired > 0 then redis.call('HINCRBY', KEYS[7], 'expired', expired) end
+        if found + expired > 0 then redis.call('HINCRBY', KEYS[7], 'pending', -(found + expired)) end
+        return out
+        """)
+
+    /// KEYS: stream, stats. ARGV: message id, body, expiry|'', correlation id, wake channel,
+    /// daemon id. A reply `takeReplies` removed goes back as an unread entry (its request had
+    /// ended); the counts that take made are undone.
+    static let putBack = Script(name: "putback", source: """
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          redis.call('XGROUP', 'CREATE', KEYS[1], 'agentd', '0', 'MKSTREAM')
+        end
+        local f = {'i', ARGV[1], 'm', ARGV[2], 'c', ARGV[4]}
+        if ARGV[3] ~= '' then table.insert(f, 'x'); table.insert(f, ARGV[3]) end
+        redis.call('XADD', KEYS[1], '*', unpack(f))
+        redis.call('HINCRBY', KEYS[2], 'delivered', -1)
+        redis.call('HINCRBY', KEYS[2], 'acked', -1)
+        redis.call('HINCRBY', KEYS[2], 'pending', 1)
+        redis.call('PUBLISH', ARGV[5], ARGV[6])
+        return 1
         """)
 
     /// KEYS: the four streams in delivery order, retry set, delayed set, stats.
@@ -87,26 +190,7 @@ enum RedisScripts {
           redis.call('XDEL', key, id)
           expired = expired + 1
         end
-        local function ensureGroup(key)
-          if redis.call('EXISTS', key) == 0 then
-            redis.call('XGROUP', 'CREATE', key, 'agentd', '0', 'MKSTREAM')
-          end
-        end
-        -- Delayed sends whose time has come join their streams (1 000 per call bounds its run).
-        for _, packed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now, 'LIMIT', 0, 1000)) do
-          redis.call('ZREM', KEYS[6], packed)
-          local a = string.find(packed, '\\n', 1, true)
-          local b = string.find(packed, '\\n', a + 1, true)
-          local c = string.find(packed, '\\n', b + 1, true)
-          local key = KEYS[tonumber(string.sub(packed, 1, a - 1))]
-          local x = string.sub(packed, b + 1, c - 1)
-          ensureGroup(key)
-          if x ~= '' then
-            redis.call('XADD', key, '*', 'i', string.sub(packed, a + 1, b - 1), 'm', string.sub(packed, c + 1), 'x', x)
-          else
-            redis.call('XADD', key, '*', 'i', string.sub(packed, a + 1, b - 1), 'm', string.sub(packed, c + 1))
-          end
-        end
+        \(moveDueDelayed)
         -- Due retries by priority, oldest entry first.
         local retries = {{}, {}, {}, {}}
         if need > 0 then

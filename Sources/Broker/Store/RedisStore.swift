@@ -169,7 +169,7 @@ public final class RedisStore: MessageStore {
             if self.groupsCreated.withLockedValue({ $0.insert(key).inserted }) {
                 commands.append(.plain(RedisCommand("XGROUP", "CREATE", key, "agentd", "0", "MKSTREAM")))
             }
-            var xadd = RedisCommand(capacity: message.body.count + key.utf8.count + message.messageID.utf8.count + 48)
+            var xadd = RedisCommand(capacity: message.body.count + key.utf8.count + message.messageID.utf8.count + 48 + (message.correlationID?.utf8.count ?? 0))
             xadd.append("XADD")
             xadd.append(key)
             xadd.append("*")
@@ -177,13 +177,17 @@ public final class RedisStore: MessageStore {
             xadd.append(message.messageID)
             xadd.append("m")
             xadd.append(message.body)
+            if let correlationID = message.correlationID {
+                xadd.append("c")
+                xadd.append(correlationID)
+            }
             commands.append(.plain(xadd))
             commands.append(.plain(RedisCommand("HINCRBY", self.keys.stats, "sent", "1")))
             commands.append(.plain(RedisCommand("HINCRBY", self.keys.stats, "pending", "1")))
             commands.append(.plain(RedisCommand("PUBLISH", wake, self.daemonID)))
             return commands
         }
-        var tail = RedisCommand(capacity: message.body.count + 320)
+        var tail = RedisCommand(capacity: message.body.count + 320 + (message.correlationID?.utf8.count ?? 0))
         tail.append(4)
         tail.append(key)
         tail.append(self.keys.dedup(message.messageID))
@@ -199,6 +203,8 @@ public final class RedisStore: MessageStore {
         tail.append(message.priority.deliveryRank + 1)
         tail.append(wake)
         tail.append(self.daemonID)
+        tail.append(message.correlationID == nil ? "0" : "1")
+        tail.append(message.correlationID ?? "")
         return [.script(RedisScripts.send, tail)]
     }
 

@@ -66,6 +66,9 @@ public struct NewMessage: Sendable {
     /// Milliseconds after storing before which the message must not be delivered (`delay_ms`).
     /// The store's clock counts both, so every daemon agrees on them.
     public var delayMilliseconds: Int64?
+    /// Its `correlation_id`, kept beside the body so that a waiting `request` can find its
+    /// reply without parsing bodies (`MessageStore.takeReplies`).
+    public var correlationID: String?
 
     /// Creates a message to store.
     public init(
@@ -76,8 +79,10 @@ public struct NewMessage: Sendable {
         priority: Priority,
         body: [UInt8],
         ttlMilliseconds: Int64?,
-        delayMilliseconds: Int64?
+        delayMilliseconds: Int64?,
+        correlationID: String? = nil
     ) {
+        self.correlationID = correlationID
         self.messageID = messageID
         self.clientChosenID = clientChosenID
         self.sender = sender
@@ -123,6 +128,51 @@ public struct TakenMessage: Sendable {
     public var body: [UInt8]
     /// This delivery's attempt number: the entry's delivery count, 1 for a new message.
     public var attempt: Int
+}
+
+/// One `takeReplies`: the correlation ids that waiting `request`s of an inbox look for.
+public struct ReplyTakeRequest: Sendable {
+    /// The inbox (the requesting agent).
+    public var inbox: String
+    /// The correlation ids looked for, each at most once.
+    public var correlationIDs: [String]
+
+    /// Creates a reply take.
+    public init(inbox: String, correlationIDs: [String]) {
+        self.inbox = inbox
+        self.correlationIDs = correlationIDs
+    }
+}
+
+/// A reply found by `takeReplies`: already removed from the inbox (taken and acked at once).
+public struct TakenReply: Sendable {
+    /// The correlation id it carries.
+    public var correlationID: String
+    /// The message, as a take hands it out (attempt 1: it was never delivered before).
+    public var message: TakenMessage
+    /// Its expiry (epoch ms) when it had a TTL, kept so a reply put back keeps it too.
+    public var expiresAt: Int64?
+
+    /// Creates a found reply.
+    public init(correlationID: String, message: TakenMessage, expiresAt: Int64?) {
+        self.correlationID = correlationID
+        self.message = message
+        self.expiresAt = expiresAt
+    }
+}
+
+/// The result of a `takeReplies`.
+public struct ReplyTakeResult: Sendable {
+    /// The replies found, removed from the inbox.
+    public var replies: [TakenReply]
+    /// Milliseconds until the inbox's next delayed send is due, if any (a delayed reply).
+    public var retryInMilliseconds: Int64?
+
+    /// Creates a result.
+    public init(replies: [TakenReply], retryInMilliseconds: Int64?) {
+        self.replies = replies
+        self.retryInMilliseconds = retryInMilliseconds
+    }
 }
 
 /// The result of a `take`.

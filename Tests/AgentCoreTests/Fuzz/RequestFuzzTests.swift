@@ -21,6 +21,8 @@ private let contractOps: Set<String> = [
     "hello", "ping", "bye", "send", "fetch", "ack", "nack", "subscribe", "unsubscribe", "dead_letters",
     "requeue_dead", "register", "heartbeat", "agents", "deregister", "assign_task", "cancel_task", "task",
     "tasks", "broadcast", "stats", "health",
+    // Agent-native extensions.
+    "request", "resume_task",
 ]
 
 /// An id to send, and what `RequestEnvelope` must read (nil: none; `invalid`: a bad id).

@@ -21,6 +21,8 @@ struct FieldSpec: Sendable {
         case strings(maxCount: Int, itemBytes: ClosedRange<Int>?)
         /// An object with fields of its own, named `<name>.<field>`.
         case nested([FieldSpec])
+        /// Any JSON value but null (which reads as absent).
+        case any
     }
 
     var name: String
@@ -90,6 +92,33 @@ enum RequestSchemas {
                 "message.ttl_ms": int(r.ttlMilliseconds), "message.delay_ms": int(r.delayMilliseconds),
             ]
         },
+        OpSchema(op: .request, fields: [
+            FieldSpec(name: "message", kind: .nested([
+                // The contract says "1–128 chars", the decoder counts bytes.
+                FieldSpec(name: "message_id", kind: .string(bytes: 1...128, bytesOnly: false)),
+                FieldSpec(name: "from_agent", kind: .string(bytes: 0...128)),
+                FieldSpec(name: "to_agent", kind: .agentID, required: true),
+                FieldSpec(name: "message_type", kind: messageTypes, required: true),
+                FieldSpec(name: "content", kind: .object, required: true),
+                FieldSpec(name: "priority", kind: priorities, defaultValue: "medium"),
+                FieldSpec(name: "correlation_id", kind: .string(bytes: 0...1_024)),
+                FieldSpec(name: "reply_to", kind: .string(bytes: 0...1_024)),
+                FieldSpec(name: "ttl_ms", kind: .int(1...maxDuration)),
+                FieldSpec(name: "delay_ms", kind: .int(0...maxDuration)),
+            ]), required: true),
+            FieldSpec(name: "timeout_ms", kind: .int(1...300_000), defaultValue: 30_000),
+        ]) { body in
+            let request = try RequestReplyRequest(body)
+            let r = request.message
+            return [
+                "timeout_ms": int(request.timeoutMilliseconds),
+                "message.message_id": string(r.messageID), "message.from_agent": string(r.fromAgent),
+                "message.to_agent": .string(r.toAgent), "message.message_type": .string(r.messageType.rawValue),
+                "message.content": .object(r.content), "message.priority": .string(r.priority.rawValue),
+                "message.correlation_id": string(r.correlationID), "message.reply_to": string(r.replyTo),
+                "message.ttl_ms": int(r.ttlMilliseconds), "message.delay_ms": int(r.delayMilliseconds),
+            ]
+        },
         OpSchema(op: .fetch, fields: [
             FieldSpec(name: "limit", kind: .int(1...1_000), defaultValue: 10),
             FieldSpec(name: "wait_ms", kind: .int(0...30_000), defaultValue: 0),
@@ -103,9 +132,10 @@ enum RequestSchemas {
         OpSchema(op: .nack, fields: [
             FieldSpec(name: "message_ids", kind: messageIDs, required: true),
             FieldSpec(name: "delay_ms", kind: .int(0...maxDuration), defaultValue: 0),
+            FieldSpec(name: "dead_letter", kind: .bool, defaultValue: false),
         ]) { body in
             let r = try NackRequest(body)
-            return ["message_ids": strings(r.messageIDs), "delay_ms": int(r.delayMilliseconds)]
+            return ["message_ids": strings(r.messageIDs), "delay_ms": int(r.delayMilliseconds), "dead_letter": .bool(r.deadLetter)]
         },
         OpSchema(op: .subscribe, fields: [FieldSpec(name: "prefetch", kind: .int(1...10_000), defaultValue: 100)]) { body in
             ["prefetch": int(try SubscribeRequest(body).prefetch)]
@@ -174,12 +204,19 @@ enum RequestSchemas {
         OpSchema(op: .cancelTask, fields: [FieldSpec(name: "task_id", kind: .string(bytes: 1...128), required: true)]) { body in
             ["task_id": .string(try TaskIDRequest(body).taskID)]
         },
+        OpSchema(op: .resumeTask, fields: [
+            FieldSpec(name: "task_id", kind: .string(bytes: 1...128), required: true),
+            FieldSpec(name: "input", kind: .any, required: true),
+        ]) { body in
+            let r = try ResumeTaskRequest(body)
+            return ["task_id": .string(r.taskID), "input": r.input]
+        },
         OpSchema(op: .task, fields: [FieldSpec(name: "task_id", kind: .string(bytes: 1...128), required: true)]) { body in
             ["task_id": .string(try TaskIDRequest(body).taskID)]
         },
         OpSchema(op: .tasks, fields: [
             FieldSpec(name: "state", kind: .enumeration(
-                ["pending", "assigned", "in_progress", "completed", "failed", "timed_out", "cancelled"])),
+                ["pending", "assigned", "in_progress", "input_required", "completed", "failed", "timed_out", "cancelled"])),
             FieldSpec(name: "assigned_to", kind: .string(bytes: 0...128)),
             FieldSpec(name: "limit", kind: .int(1...1_000), defaultValue: 100),
         ]) { body in

@@ -7,6 +7,17 @@ import Testing
         let request = try NackRequest(try requestBody(#"{"op":"nack","message_ids":["m"]}"#))
         #expect(request.messageIDs == ["m"])
         #expect(request.delayMilliseconds == 0)
+        #expect(request.deadLetter == false)
+    }
+
+    @Test func readsDeadLetter() throws {
+        #expect(try NackRequest(try requestBody(#"{"op":"nack","message_ids":["m"],"dead_letter":true}"#)).deadLetter)
+    }
+
+    @Test(arguments: [#""true""#, "1"])
+    func badDeadLetterIsBadRequest(json: String) throws {
+        let body = try requestBody("{\"op\":\"nack\",\"message_ids\":[\"m\"],\"dead_letter\":\(json)}")
+        expectBadRequest(naming: "dead_letter") { _ = try NackRequest(body) }
     }
 
     @Test func readsTheDelay() throws {

@@ -258,4 +258,41 @@ private let minimal = #""to_agent":"w1","message_type":"heartbeat","content":{}"
         #expect(stored["correlation_id"] == "a\"b\\c\u{1}")
         #expect(stored["reply_to"] == "line\nbreak")
     }
+
+    // MARK: Trace context
+
+    private static let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+    @Test func traceparentIsReadAndStoredLast() throws {
+        let request = try send(minimal + ",\"traceparent\":\"\(Self.trace)\"")
+        #expect(request.traceparent == Self.trace)
+        let bytes = request.storedJSON(messageID: "m", fromAgent: "a", timestamp: .init(millisecondsSinceEpoch: 0))
+        let stored = try #require(try JSONParser.parse(bytes).objectValue)
+        #expect(stored["traceparent"] == .string(Self.trace))
+        #expect(stored.keys.last == "traceparent")
+        #expect(try send(minimal).traceparent == nil)
+    }
+
+    @Test(arguments: [
+        "\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7\"",  // no flags
+        "\"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"",  // another version
+        "\"00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01\"",  // upper case
+        "\"00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01\"",  // not hex
+        "\"00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01\"",  // separators
+        "\"00-00000000000000000000000000000000-00f067aa0ba902b7-01\"",  // zero trace id
+        "\"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01\"",  // zero parent id
+        "\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-\"",  // too long
+        "\"\"", "42", "{}",
+    ])
+    func badTraceparentIsBadRequest(json: String) throws {
+        let body = try sendBody(minimal + ",\"traceparent\":\(json)")
+        expectBadRequest(naming: "message.traceparent") { _ = try SendRequest(body) }
+    }
+
+    @Test func traceParentValidation() {
+        #expect(TraceParent.isValid(Self.trace))
+        #expect(TraceParent.isValid("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"))
+        #expect(!TraceParent.isValid(String(Self.trace.dropLast())))
+        #expect(!TraceParent.isValid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0é"))
+    }
 }

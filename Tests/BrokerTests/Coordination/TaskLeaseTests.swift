@@ -151,3 +151,124 @@ import Testing
         #expect(copy.attemptsLog.first?.outcome == "cancelled" && copy.attemptsLog.first?.endedAt == 300)
     }
 }
+
+/// Budgets, input required and sub-tasks, planned on the memory store's coordination state.
+@Suite struct AgentNativeTaskTests {
+    private static func worker(_ id: String) -> AgentRecord {
+        AgentRecord(
+            agentID: id, role: .worker, capabilities: ["k"], maxConcurrentTasks: 2, currentTasks: 0,
+            status: .active, lastHeartbeat: 0, registeredAt: 0, metadata: JSONObject()
+        )
+    }
+
+    private static func state(_ task: TaskRecord) -> MemoryCoordination {
+        var state = MemoryCoordination()
+        var setup = CoordinationTransaction()
+        setup.writes += [.putAgent(Self.worker("w1")), .seen("w1")]
+        _ = state.commit(setup, now: 0)
+        var plan = TaskPlan(state.read(CoordinationQuery(agents: true), now: 0))
+        plan.create(task)
+        plan.assignOrQueue(task.taskID)
+        _ = state.commit(plan.finished(), now: 0)
+        return state
+    }
+
+    private static func task(_ id: String, budget: TaskAmounts? = nil, retries: Int = 2) -> TaskRecord {
+        TaskRecord(
+            taskID: id, taskType: "t", description: "", parameters: JSONObject(), requiredCapabilities: ["k"],
+            priority: .medium, state: .pending, assignedTo: nil, supervisor: "boss", attempts: 0, maxRetries: retries,
+            timeoutMilliseconds: 10_000, deadline: nil, result: nil, error: nil, createdAt: 0, updatedAt: 0, history: [],
+            previousAssignees: [], sequence: 1, budget: budget
+        )
+    }
+
+    private static func report(_ status: String, usage: JSONObject? = nil) -> JSONObject {
+        var content = JSONObject()
+        content["status"] = .string(status)
+        if let usage { content["usage"] = .object(usage) }
+        return content
+    }
+
+    @Test func usageAddsUpAndABudgetStopsTheTaskWithoutRetry() throws {
+        var state = Self.state(Self.task("a", budget: TaskAmounts(tokens: 1_000, costUSD: 0.5)))
+        var first = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 10))
+        try first.report("a", status: "in_progress", content: Self.report("in_progress", usage: ["tokens": 600, "cost_usd": 0.1]), from: "w1")
+        _ = state.commit(first.finished(), now: 10)
+        #expect(state.tasks["a"]?.record.usage == TaskAmounts(tokens: 600, costUSD: 0.1, turns: 0))
+        #expect(state.tasks["a"]?.record.state == .inProgress)
+        var second = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 20))
+        try second.report("a", status: "in_progress", content: Self.report("in_progress", usage: ["tokens": 500]), from: "w1")
+        _ = state.commit(second.finished(), now: 20)
+        let task = try #require(state.tasks["a"]?.record)
+        #expect(task.state == .failed && task.attempts == 1)
+        #expect(task.error?["kind"] == .string("budget_exceeded"))
+        #expect(task.usage.tokens == 1_100)
+        #expect(state.agents["w1"]?.record.currentTasks == 0)
+        let cancel = try #require(state.outbox.first { $0.messageID == "a:cancel" })
+        #expect(cancel.recipient == "w1")
+        #expect(String(decoding: cancel.content, as: UTF8.self).contains("\"reason\":\"budget_exceeded\""))
+        #expect(state.outbox.contains { $0.messageID == "a:final" && $0.recipient == "boss" })
+    }
+
+    @Test func inputRequiredStopsTheClockAndResumeGivesBackTheTimeLeft() throws {
+        var state = Self.state(Self.task("a"))
+        #expect(state.tasks["a"]?.record.deadline == 10_000)
+        var ask = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 4_000))
+        try ask.report("a", status: "input_required", content: Self.report("input_required"), from: "w1")
+        _ = state.commit(ask.finished(), now: 4_000)
+        var task = try #require(state.tasks["a"]?.record)
+        #expect(task.state == .inputRequired && task.deadline == nil && task.pausedRemaining == 6_000)
+        #expect(state.counts[.inputRequired] == 1)
+        // Long after the first deadline: nothing is due while it waits.
+        #expect(state.read(CoordinationQuery(dueDeadlines: 10), now: 50_000).due.isEmpty)
+        var resume = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 50_000))
+        try resume.resume("a", input: .string("yes"))
+        _ = state.commit(resume.finished(), now: 50_000)
+        task = try #require(state.tasks["a"]?.record)
+        #expect(task.state == .assigned && task.assignedTo == "w1" && task.deadline == 56_000 && task.attempts == 1)
+        #expect(state.outbox.contains { $0.messageID == "a:resume:1" && $0.recipient == "w1" })
+        // Resuming a task that does not wait is a bad request.
+        var again = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 50_001))
+        #expect(throws: AgentdError.self) { try again.resume("a", input: .null) }
+    }
+
+    @Test func resumingForAnAssigneeGoneOfflineOrphansTheAttempt() throws {
+        var state = Self.state(Self.task("a"))
+        var ask = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 100))
+        try ask.report("a", status: "input_required", content: Self.report("input_required"), from: "w1")
+        _ = state.commit(ask.finished(), now: 100)
+        var offline = CoordinationTransaction()
+        offline.writes = [.status("w1", .offline)]
+        _ = state.commit(offline, now: 200)
+        var resume = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["a"]), now: 300))
+        try resume.resume("a", input: .string("go"))
+        _ = state.commit(resume.finished(), now: 300)
+        let task = try #require(state.tasks["a"]?.record)
+        #expect(task.state == .pending && task.attemptsLog.map(\.outcome) == ["orphaned"])
+    }
+
+    @Test func anEndedParentNamesItsChildrenForTheCascade() throws {
+        var parent = Self.task("p")
+        parent.children = ["c1"]
+        var state = Self.state(parent)
+        var done = TaskPlan(state.read(CoordinationQuery(agents: true, taskIDs: ["p"]), now: 100))
+        try done.report("p", status: "completed", content: Self.report("completed"), from: "w1")
+        #expect(done.endedParents == ["p"])
+        _ = state.commit(done.finished(), now: 100)
+    }
+}
+
+@Suite struct OutboxPackingTests {
+    @Test func aTraceparentRidesInThePackedLineAndOldLinesStillRead() throws {
+        let content = Array(#"{"task_id":"t-1"}"#.utf8)
+        var message = OutboxMessage(
+            sender: "boss", recipient: "w", messageID: "t-1:request:1", type: .taskRequest, priority: .high,
+            correlationID: "t-1", content: content, at: 42,
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        )
+        #expect(OutboxMessage(packed: message.packed) == message)
+        message.traceparent = nil
+        #expect(OutboxMessage(packed: message.packed) == message)
+        #expect(OutboxMessage(packed: message.packed)?.content == content)
+    }
+}

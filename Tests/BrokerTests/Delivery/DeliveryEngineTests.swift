@@ -42,6 +42,14 @@ private final class ScriptedStore: MessageStore {
         self.inner.take(request, on: loop)
     }
 
+    func takeReplies(_ request: ReplyTakeRequest, on loop: any EventLoop) -> EventLoopFuture<ReplyTakeResult> {
+        self.inner.takeReplies(request, on: loop)
+    }
+
+    func putBack(_ reply: TakenReply, inbox: String, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        self.inner.putBack(reply, inbox: inbox, on: loop)
+    }
+
     func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int> {
         if self.failAcks.withLockedValue({ $0 }) {
             return loop.makeFailedFuture(AgentdError.unavailable("store unavailable: test"))

@@ -560,6 +560,44 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(f.state.inFlightTotal == 0)
     }
 
+    @Test func rejectDeadLettersAtOnceWhateverTheAttempt() throws {
+        var f = Fixture(maxDeliveries: 5)
+        defer { f.finish() }
+        let subscriber = f.session()
+        _ = f.subscribe(subscriber, prefetch: 2)
+        _ = f.taken([taken("m1", 1, priority: .high), taken("m2", 2, attempt: 3)], exhausted: false)
+        #expect(f.state.inboxes["a"]?.subscribers[subscriber.id]?.credit == 0)
+        var actions: [DeliveryAction] = []
+        let count = f.state.reject(subscriber, messageIDs: ["m1", "m2", "unknown"], now: f.now, wallNow: f.wallNow, actions: &actions)
+        #expect(count == 2)
+        let dead = deadLetters(actions)
+        #expect(dead.map(\.2.reason) == ["rejected", "rejected"])
+        #expect(dead.map(\.2.attempts) == [1, 3])
+        #expect(dead.map(\.2.messageID) == ["m1", "m2"])
+        #expect(dead.map(\.1) == [EntryRef(priority: .high, entryID: entry(1)), EntryRef(priority: .medium, entryID: entry(2))])
+        #expect(releases(actions).isEmpty)
+        #expect(f.state.inFlightTotal == 0)
+        // The credit is back, and asks the store for more.
+        #expect(f.state.inboxes["a"]?.subscribers[subscriber.id]?.credit == 2)
+        #expect(takes(actions).map(\.limit) == [2])
+        // Its ack timeouts are stale now.
+        #expect(f.fire(.ackTimeout(inbox: "a", messageID: "m1", token: 1), at: f.now + .seconds(30)).isEmpty)
+    }
+
+    @Test func rejectOfAnotherAgentsMessageFindsNothing() throws {
+        var f = Fixture()
+        defer { f.finish() }
+        let owner = f.session("a")
+        let other = f.session("b")
+        let (promise, _) = f.fetch(owner)
+        _ = f.taken([taken("m1", 1)])
+        _ = promise
+        var actions: [DeliveryAction] = []
+        #expect(f.state.reject(other, messageIDs: ["m1"], now: f.now, wallNow: f.wallNow, actions: &actions) == 0)
+        #expect(deadLetters(actions).isEmpty)
+        #expect(f.state.inboxes["a"]?.inFlight["m1"] != nil)
+    }
+
     @Test func ackTimeoutReleasesAndAStaleTokenIsIgnored() throws {
         var f = Fixture()
         defer { f.finish() }

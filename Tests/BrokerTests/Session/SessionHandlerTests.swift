@@ -8,7 +8,8 @@ import Testing
 
 /// A broker over a `MemoryStore` and connections to it, all on one `EmbeddedEventLoop`:
 /// every store answer and reply happens inline, so the tests need no waiting.
-private final class Harness {
+/// Shared with the other session test files.
+final class Harness {
     let loop = EmbeddedEventLoop()
     let broker: Broker
     private var channels: [EmbeddedChannel] = []
@@ -82,12 +83,12 @@ private final class ReadCounter: ChannelOutboundHandler {
     }
 }
 
-private func parse(_ line: String) throws -> JSONValue {
+func parse(_ line: String) throws -> JSONValue {
     try JSONParser.parse(line)
 }
 
 /// The delivered messages of a `fetch` reply.
-private func messages(_ line: String) throws -> [JSONValue] {
+func messages(_ line: String) throws -> [JSONValue] {
     try #require(try parse(line)["messages"]?.arrayValue)
 }
 

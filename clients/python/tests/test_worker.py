@@ -53,7 +53,7 @@ def test_ack_only_after_the_handler_finished(agentd):
         assert boss.task(res.task_id)["state"] == "in_progress"  # the start report went through
         release.set()
         got = reports(boss, res.task_id, "completed")
-        assert got[-1] == {"task_id": res.task_id, "status": "completed", "result": {"sum": 6},
+        assert got[-1] == {"task_id": res.task_id, "status": "completed", "lease": 1, "result": {"sum": 6},
                            "completion_percentage": 100}
         assert wait_until(lambda: boss.task(res.task_id)["state"] == "completed", 5, what="completed")
         assert wait_until(lambda: w.client.stats()["queues"]["in_flight"] == 0, 5, what="task_request acked")
@@ -87,7 +87,7 @@ def test_progress_and_failure_reports(agentd):
         assert task["error"] == {"message": "cannot do this", "type": "ValueError"}
         # The worker counts a report once agentd has answered its send, and agentd answers a
         # report's send once the task is updated: the task may show "failed" a moment first.
-        want = {"completed": 1, "failed": 1, "cancelled": 0, "other_messages": 0}
+        want = {"completed": 1, "failed": 1, "cancelled": 0, "stale_lease": 0, "other_messages": 0}
         assert wait_until(lambda: w.stats == want, 5, what="worker stats %r" % want)
     finally:
         w.stop()

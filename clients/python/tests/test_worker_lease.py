@@ -23,7 +23,9 @@ def test_a_handler_that_overruns_its_lease_is_refused(agentd):
         fast_ran.set()
         return {"by": "fast"}
 
-    w1 = Worker("lease-w1", slow, host=agentd.host, port=agentd.port, capabilities=["lease"]).start()
+    # renew_lease off: a worker that cannot report in time (a stuck process, a cut network).
+    w1 = Worker("lease-w1", slow, host=agentd.host, port=agentd.port, capabilities=["lease"],
+                renew_lease=False).start()
     try:
         res = boss.assign_task("t", ["lease"], lease_ms=1000, max_retries=2)
         assert slow_started.wait(5)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # assign_task with a capable worker: the reply says assigned to it, and the worker receives
 # a task_request from the supervisor, correlation_id = task_id, content
-# {task_id, task_type, description, parameters, deadline}; the task's history starts
+# {task_id, task_type, description, parameters, deadline, lease, attempt} (lease and attempt
+# 1 on the first assignment); the task's history starts
 # created, assigned.
 source "$(dirname "$0")/../test_functions.sh"
 start_agentd
@@ -21,7 +22,8 @@ assert m["from_agent"] == "as-boss" and m["to_agent"] == "as-worker", m
 assert m["correlation_id"] == tid, m
 assert m["priority"] == "high", m
 c = m["content"]
-assert set(c) == {"task_id", "task_type", "description", "parameters", "deadline"}, c
+assert set(c) == {"task_id", "task_type", "description", "parameters", "deadline", "lease", "attempt"}, c
+assert c["lease"] == 1 and c["attempt"] == 1, c
 assert c["task_id"] == tid and c["task_type"] == "transcode" and c["description"] == "make it small", c
 assert c["parameters"] == {"file": "v.mp4", "n": 9223372036854775807}, c
 assert TIMESTAMP_RE.match(c["deadline"]), c

@@ -13,7 +13,7 @@ Layers, lowest first:
   mode (:class:`MockBroker`) that needs no daemon.
 """
 
-from ._ops import AgentInfoDict, AssignResult, Message, SendResult, TaskInfoDict
+from ._ops import AgentInfoDict, AssignResult, Message, RequestResult, SendResult, TaskInfoDict
 from .agent_registry import AgentInfo, AgentRegistry
 from .aio import AsyncClient, connect_async
 from .client import DEFAULT_PORT, Client, connect
@@ -33,7 +33,7 @@ __all__ = [
     "AgentInfo", "AgentInfoDict", "AgentMessage", "AgentRegistry", "AgentRole", "AgentdError", "AssignResult",
     "AsyncClient", "BadJson", "BadRequest", "Client", "ConnectionLost", "DEFAULT_PORT", "ERROR_CLASSES",
     "Forbidden", "FrameTooLarge", "Internal", "Message", "MessagePriority", "MessageQueueManager", "MessageType",
-    "MockBroker", "MockClient", "NotFound", "Overloaded", "ProtocolError", "RequestTimeout", "SendResult",
+    "MockBroker", "MockClient", "NotFound", "Overloaded", "ProtocolError", "RequestResult", "RequestTimeout", "SendResult",
     "SupervisorCoordinator", "TaskAssignment", "TaskContext", "TaskInfoDict", "TaskRequest", "TaskResponse",
     "Unauthenticated", "Unavailable", "UnknownOp", "Worker", "connect", "connect_async",
     "create_broadcast_message", "create_heartbeat_message", "create_simple_queue_manager",
@@ -51,3 +51,6 @@ from .aio_worker import AsyncTaskContext, AsyncWorker  # noqa: E402
 from .worker import TaskFields  # noqa: E402
 
 __all__ += ["AsyncTaskContext", "AsyncWorker", "Failover", "ServerAddress", "TaskFields"]
+from .worker import TaskCancelled  # noqa: E402
+
+__all__ += ["TaskCancelled"]

@@ -33,6 +33,15 @@ class SendResult(NamedTuple):
     duplicate: bool
 
 
+class RequestResult(NamedTuple):
+    """The reply to ``request``: the sent message's id and the reply message, or None with
+    ``timed_out`` True when none came within ``timeout_ms``."""
+
+    message_id: str
+    reply: Optional[Dict[str, Any]]
+    timed_out: bool
+
+
 class AssignResult(NamedTuple):
     """The reply to ``assign_task``."""
 
@@ -97,12 +106,13 @@ def build_message(to_agent: str, content: Dict[str, Any], message_type: str = "s
                   priority: Optional[str] = None, message_id: Optional[str] = None,
                   correlation_id: Optional[str] = None, reply_to: Optional[str] = None,
                   ttl_ms: Optional[int] = None, delay_ms: Optional[int] = None,
-                  from_agent: Optional[str] = None) -> Dict[str, Any]:
+                  from_agent: Optional[str] = None, traceparent: Optional[str] = None) -> Dict[str, Any]:
     """The ``message`` object of a ``send`` request (optional members left out when None)."""
     return _fields(message_id=message_id, from_agent=from_agent, to_agent=to_agent,
                    message_type=_s(message_type), content=content,
                    priority=None if priority is None else _s(priority),
-                   correlation_id=correlation_id, reply_to=reply_to, ttl_ms=ttl_ms, delay_ms=delay_ms)
+                   correlation_id=correlation_id, reply_to=reply_to, ttl_ms=ttl_ms, delay_ms=delay_ms,
+                   traceparent=traceparent)
 
 
 def send(message: Dict[str, Any]) -> "Request[SendResult]":
@@ -117,8 +127,21 @@ def ack(message_ids: Iterable[str]) -> "Request[int]":
     return "ack", {"message_ids": _ids(message_ids)}, _key("acked", int)
 
 
-def nack(message_ids: Iterable[str], delay_ms: Optional[int] = None) -> "Request[int]":
+def nack(message_ids: Iterable[str], delay_ms: Optional[int] = None,
+         dead_letter: bool = False) -> "Request[int]":
+    """``nack``; with ``dead_letter`` the messages go to the dead letters at once and the
+    count is ``dead_lettered`` instead of ``requeued``."""
+    if dead_letter:
+        return ("nack", _fields(message_ids=_ids(message_ids), delay_ms=delay_ms, dead_letter=True),
+                _key("dead_lettered", int))
     return "nack", _fields(message_ids=_ids(message_ids), delay_ms=delay_ms), _key("requeued", int)
+
+
+def request(message: Dict[str, Any], timeout_ms: Optional[int] = None) -> "Request[RequestResult]":
+    """``request``: send ``message`` and wait for the first message back carrying its
+    ``correlation_id``."""
+    return ("request", _fields(message=message, timeout_ms=timeout_ms),
+            lambda r: RequestResult(r["message_id"], r.get("reply"), bool(r.get("timed_out", False))))
 
 
 def subscribe(prefetch: Optional[int] = None) -> "Request[bool]":
@@ -161,13 +184,20 @@ def deregister() -> "Request[None]":
 def assign_task(task_type: str, required_capabilities: Iterable[str], description: Optional[str] = None,
                 parameters: Optional[Dict[str, Any]] = None, priority: Optional[str] = None,
                 timeout_ms: Optional[int] = None, max_retries: Optional[int] = None,
-                lease_ms: Optional[int] = None, idempotency_key: Optional[str] = None) -> "Request[AssignResult]":
+                lease_ms: Optional[int] = None, idempotency_key: Optional[str] = None,
+                budget: Optional[Dict[str, float]] = None, parent_task_id: Optional[str] = None,
+                traceparent: Optional[str] = None) -> "Request[AssignResult]":
     return "assign_task", _fields(
         task_type=task_type, description=description, parameters=parameters,
         required_capabilities=list(required_capabilities),
         priority=None if priority is None else _s(priority), timeout_ms=timeout_ms,
         max_retries=max_retries, lease_ms=lease_ms, idempotency_key=idempotency_key,
+        budget=budget, parent_task_id=parent_task_id, traceparent=traceparent,
     ), lambda r: AssignResult(r["task_id"], r["state"], r.get("assigned_to"))
+
+
+def resume_task(task_id: str, input: Any) -> "Request[TaskInfoDict]":
+    return "resume_task", {"task_id": task_id, "input": input}, _key("task", _dict)
 
 
 def cancel_task(task_id: str) -> "Request[TaskInfoDict]":

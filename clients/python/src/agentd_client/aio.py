@@ -25,7 +25,7 @@ from typing import (Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, Lis
 from . import _ops
 from ._core import (DEFAULT_PORT, MAX_LINE_BYTES, Backoff, Connect, Drop, FailPending, FrameDecoder, GiveUp,
                     Ready, RequestKey, RequestTable, Send, ServerAddress, ServerSpec, is_event, reply_error)
-from ._ops import AgentInfoDict, AssignResult, Message, SendResult, TaskInfoDict
+from ._ops import AgentInfoDict, AssignResult, Message, RequestResult, SendResult, TaskInfoDict
 from ._settings import _Settings
 from .errors import AgentdError, ConnectionLost, ProtocolError, RequestTimeout
 
@@ -434,10 +434,26 @@ class AsyncClient(_Settings):
     async def send(self, to_agent: str, content: Dict[str, Any], message_type: str = "status_update", *,
                    priority: Optional[str] = None, message_id: Optional[str] = None,
                    correlation_id: Optional[str] = None, reply_to: Optional[str] = None,
-                   ttl_ms: Optional[int] = None, delay_ms: Optional[int] = None) -> SendResult:
+                   ttl_ms: Optional[int] = None, delay_ms: Optional[int] = None,
+                   traceparent: Optional[str] = None) -> SendResult:
         """``send`` (see :meth:`Client.send`)."""
         return await self._call(_ops.send(_ops.build_message(
-            to_agent, content, message_type, priority, message_id, correlation_id, reply_to, ttl_ms, delay_ms)))
+            to_agent, content, message_type, priority, message_id, correlation_id, reply_to, ttl_ms, delay_ms,
+            traceparent=traceparent)))
+
+    async def request_reply(self, message: Optional[Dict[str, Any]] = None, *, to_agent: Optional[str] = None,
+                      content: Optional[Dict[str, Any]] = None, message_type: str = "task_request",
+                      priority: Optional[str] = None, message_id: Optional[str] = None,
+                      correlation_id: Optional[str] = None, ttl_ms: Optional[int] = None,
+                      traceparent: Optional[str] = None, timeout_ms: Optional[int] = None) -> RequestResult:
+        """The ``request`` op (see :meth:`Client.request_reply`)."""
+        if message is None:
+            if to_agent is None:
+                raise ValueError("request: give a message or to_agent")
+            message = _ops.build_message(to_agent, content if content is not None else {}, message_type, priority,
+                                         message_id, correlation_id, None, ttl_ms, None, traceparent=traceparent)
+        timeout = self.read_timeout + (timeout_ms if timeout_ms is not None else 30_000) / 1000.0
+        return await self._call(_ops.request(message, timeout_ms), timeout=timeout)
 
     async def send_message(self, message: Dict[str, Any]) -> SendResult:
         """``send`` with a ready-made message object."""
@@ -451,9 +467,10 @@ class AsyncClient(_Settings):
         """``ack``."""
         return await self._call(_ops.ack(message_ids))
 
-    async def nack(self, message_ids: Iterable[str], delay_ms: Optional[int] = None) -> int:
-        """``nack``."""
-        return await self._call(_ops.nack(message_ids, delay_ms))
+    async def nack(self, message_ids: Iterable[str], delay_ms: Optional[int] = None, *,
+                   dead_letter: bool = False) -> int:
+        """``nack`` (see :meth:`Client.nack`)."""
+        return await self._call(_ops.nack(message_ids, delay_ms, dead_letter))
 
     async def subscribe(self, prefetch: Optional[int] = None) -> bool:
         """``subscribe``; remembered for reconnects."""
@@ -498,10 +515,18 @@ class AsyncClient(_Settings):
                           description: Optional[str] = None, parameters: Optional[Dict[str, Any]] = None,
                           priority: Optional[str] = None, timeout_ms: Optional[int] = None,
                           max_retries: Optional[int] = None, lease_ms: Optional[int] = None,
-                    idempotency_key: Optional[str] = None) -> AssignResult:
+                          idempotency_key: Optional[str] = None, budget: Optional[Dict[str, float]] = None,
+                          parent_task_id: Optional[str] = None, traceparent: Optional[str] = None) -> AssignResult:
         """``assign_task``."""
         return await self._call(_ops.assign_task(task_type, required_capabilities, description, parameters,
-                                                 priority, timeout_ms, max_retries, lease_ms, idempotency_key))
+                                                 priority, timeout_ms, max_retries, lease_ms, idempotency_key,
+                                                 budget, parent_task_id, traceparent))
+
+    async def resume_task(self, task_id: str, input: Any) -> TaskInfoDict:
+        """``resume_task`` (the task's supervisor, or a supervisor or coordinator): answer a
+        task waiting in ``input_required``; the assignee receives ``input``. Returns the
+        TaskInfo."""
+        return await self._call(_ops.resume_task(task_id, input))
 
     async def cancel_task(self, task_id: str) -> TaskInfoDict:
         """``cancel_task``."""

@@ -25,6 +25,7 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Sequence, Set, Union
 
 from ._core import ServerSpec
+from ._ops import AssignResult
 from .aio import AsyncClient
 from .errors import AgentdError, ConnectionLost, Forbidden
 from .worker import _MAX_DONE, TaskFields
@@ -44,6 +45,39 @@ class AsyncTaskContext(TaskFields):
         super().__init__(message)
         self.worker = worker
         self.cancelled = asyncio.Event()
+        #: Why the task was taken away, when agentd said (``budget_exceeded``,
+        #: ``parent_ended``, ``stale_lease``).
+        self.cancel_reason: Optional[str] = None
+        self._answers: "asyncio.Queue[Any]" = asyncio.Queue()
+        self._asking = False
+        self._handler: "Optional[asyncio.Future[Any]]" = None
+
+    def _cancel(self, reason: Optional[str]) -> None:
+        """Told to stop: the handler's coroutine is cancelled where it awaits."""
+        self.cancel_reason = self.cancel_reason or reason
+        self.cancelled.set()
+        if self._handler is not None and not self._handler.done():
+            self._handler.cancel()
+
+    async def report_usage(self, tokens: Optional[float] = None, cost_usd: Optional[float] = None,
+                           turns: Optional[float] = None, **extra: Any) -> None:
+        """Report what was spent since the previous report (see ``TaskContext.report_usage``)."""
+        usage = {k: v for k, v in (("tokens", tokens), ("cost_usd", cost_usd), ("turns", turns)) if v is not None}
+        await self.report("in_progress", usage=usage, **extra)
+
+    async def ask(self, question: Any, timeout: Optional[float] = None) -> Any:
+        """Stop for an answer (``input_required``) and return the ``input`` of the
+        supervisor's ``resume_task``. A cancel meanwhile cancels the handler."""
+        self._asking = True
+        try:
+            await self.report("input_required", question=question)
+            return await asyncio.wait_for(self._answers.get(), timeout)
+        finally:
+            self._asking = False
+
+    async def delegate(self, task_type: str, required_capabilities: Iterable[str] = (), **options: Any) -> AssignResult:
+        """Assign a sub-task of this task (see ``TaskContext.delegate``)."""
+        return await self.worker.client.assign_task(task_type, required_capabilities, parent_task_id=self.task_id, **options)
 
     async def progress(self, completion_percentage: float, **extra: Any) -> None:
         """Report ``in_progress`` with ``completion_percentage`` (0-100) and any extra content."""
@@ -79,7 +113,7 @@ class AsyncWorker:
                  concurrency: int = 1, max_concurrent_tasks: Optional[int] = None,
                  heartbeat_interval: float = 10.0, metadata: Optional[Dict[str, Any]] = None,
                  on_message: Optional[Callable[[Dict[str, Any]], Any]] = None, report_start: bool = True,
-                 **client_options: Any) -> None:
+                 renew_lease: bool = True, **client_options: Any) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.agent_id = agent_id
@@ -91,6 +125,7 @@ class AsyncWorker:
         self.metadata = metadata or {}
         self.on_other_message = on_message
         self.report_start = report_start
+        self.renew_lease = renew_lease
         if client is None:
             client = AsyncClient(host, port, servers=servers, agent_id=agent_id, **client_options)
         client.on_message = self._on_message
@@ -197,10 +232,14 @@ class AsyncWorker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return
-        if mtype == "coordination" and content.get("action") == "cancel":
+        if mtype == "coordination" and content.get("action") in ("cancel", "resume"):
             for ctx in self._running.values():
-                if ctx.task_id == content.get("task_id"):
-                    ctx.cancelled.set()
+                if ctx.task_id != content.get("task_id"):
+                    continue
+                if content.get("action") == "resume":
+                    ctx._answers.put_nowait(content.get("input"))
+                else:
+                    ctx._cancel(content.get("reason"))
             await self._ack(mid)
             return
         self.stats["other_messages"] += 1
@@ -233,15 +272,31 @@ class AsyncWorker:
         finally:
             self._running.pop(ctx.message_id, None)
 
+    async def _beat(self, ctx: AsyncTaskContext) -> None:
+        """Keeps the lease while the handler runs (see ``Worker``'s ``renew_lease``)."""
+        every = max(0.05, (ctx.lease_ms or 0) / 3000.0)
+        while not ctx.cancelled.is_set():
+            await asyncio.sleep(every)
+            if not ctx._asking:
+                try:
+                    await ctx.report("in_progress")
+                except AgentdError as e:
+                    log.debug("worker %s: lease beat for %s failed: %s", self.agent_id, ctx.task_id, e)
+
     async def _run_handler(self, ctx: AsyncTaskContext) -> None:
         if self.report_start:
             await ctx.report("in_progress", completion_percentage=0)
+        beat = asyncio.ensure_future(self._beat(ctx)) if ctx.lease_ms and self.renew_lease else None
         try:
             result = self.handler(ctx)
             if inspect.isawaitable(result):
-                result = await result
+                ctx._handler = asyncio.ensure_future(result)
+                result = await ctx._handler
         except asyncio.CancelledError:
-            raise
+            if not ctx.cancelled.is_set():
+                raise  # the worker itself is being cancelled
+            self.stats["cancelled"] += 1
+            return
         except Exception as e:
             log.info("worker %s: task %s failed: %s", self.agent_id, ctx.task_id, e)
             if ctx.cancelled.is_set():
@@ -250,6 +305,9 @@ class AsyncWorker:
                 await ctx.report("failed", error={"message": str(e), "type": type(e).__name__})
                 self.stats["failed"] += 1
             return
+        finally:
+            if beat is not None:
+                beat.cancel()
         if ctx.cancelled.is_set():
             self.stats["cancelled"] += 1
             return
@@ -273,6 +331,7 @@ class AsyncWorker:
                     raise
                 # The task was reassigned (our lease ran out) or has ended: stop working on it.
                 log.warning("worker %s: task %s: %s", self.agent_id, ctx.task_id, e)
+                ctx.cancel_reason = ctx.cancel_reason or "stale_lease"
                 ctx.cancelled.set()
                 return
             except AgentdError as e:

@@ -43,7 +43,7 @@ from typing import Protocol
 from . import _ops
 from ._core import (DEFAULT_PORT, Backoff, Connect, Drop, FailPending, FrameDecoder, GiveUp, Idle, Ready,
                     RequestKey, RequestTable, Send, ServerAddress, ServerSpec, encode_frame, is_event, reply_error)
-from ._ops import AgentInfoDict, AssignResult, Message, SendResult, TaskInfoDict
+from ._ops import AgentInfoDict, AssignResult, Message, RequestResult, SendResult, TaskInfoDict
 from ._settings import _Settings
 from .errors import AgentdError, ConnectionLost, ProtocolError, RequestTimeout
 
@@ -594,19 +594,46 @@ class Client(_Settings):
     def send(self, to_agent: str, content: Dict[str, Any], message_type: str = "status_update", *,
              priority: Optional[str] = None, message_id: Optional[str] = None,
              correlation_id: Optional[str] = None, reply_to: Optional[str] = None,
-             ttl_ms: Optional[int] = None, delay_ms: Optional[int] = None) -> SendResult:
+             ttl_ms: Optional[int] = None, delay_ms: Optional[int] = None,
+             traceparent: Optional[str] = None) -> SendResult:
         """``send``: store one message in ``to_agent``'s inbox.
 
         Answered only once the message is durably stored. Give a ``message_id`` to make a
         retry after :class:`Unavailable` / :class:`ConnectionLost` safe (dedup: stored
         once, the retry answers ``duplicate``), also when the retry goes through another
-        daemon of the system. The client never resends by itself.
+        daemon of the system. The client never resends by itself. ``traceparent`` (a W3C
+        trace-context string) is delivered with the message untouched.
 
         Returns:
             ``SendResult(message_id, duplicate)``.
         """
         return self._call(_ops.send(_ops.build_message(
-            to_agent, content, message_type, priority, message_id, correlation_id, reply_to, ttl_ms, delay_ms)))
+            to_agent, content, message_type, priority, message_id, correlation_id, reply_to, ttl_ms, delay_ms,
+            traceparent=traceparent)))
+
+    def request_reply(self, message: Optional[Dict[str, Any]] = None, *, to_agent: Optional[str] = None,
+                content: Optional[Dict[str, Any]] = None, message_type: str = "task_request",
+                priority: Optional[str] = None, message_id: Optional[str] = None,
+                correlation_id: Optional[str] = None, ttl_ms: Optional[int] = None,
+                traceparent: Optional[str] = None, timeout_ms: Optional[int] = None) -> RequestResult:
+        """The ``request`` op (named so because :meth:`request` sends any op): send a
+        message (a ready-made ``message`` object, or built from
+        ``to_agent``/``content``/...) and wait up to ``timeout_ms`` (1-300 000, default
+        30 000) for the first message back carrying its ``correlation_id`` (agentd makes
+        one up when none is given, and sets ``reply_to`` to this agent).
+
+        The wait holds back this connection's later replies; use another client to go on
+        meanwhile. Returns ``RequestResult(message_id, reply, timed_out)``: ``reply`` is the
+        reply message (taken by the request: never fetched or pushed, no ack needed), or
+        None with ``timed_out`` True.
+        """
+        if message is None:
+            if to_agent is None:
+                raise ValueError("request: give a message or to_agent")
+            message = _ops.build_message(to_agent, content if content is not None else {}, message_type, priority,
+                                         message_id, correlation_id, None, ttl_ms, None, traceparent=traceparent)
+        timeout = self.read_timeout + (timeout_ms if timeout_ms is not None else 30_000) / 1000.0
+        return self._call(_ops.request(message, timeout_ms), timeout=timeout)
 
     def send_message(self, message: Dict[str, Any]) -> SendResult:
         """``send`` with a ready-made message object (wire field names)."""
@@ -622,9 +649,12 @@ class Client(_Settings):
         """``ack``: the messages are done. Returns how many were in flight for this agent."""
         return self._call(_ops.ack(message_ids))
 
-    def nack(self, message_ids: Iterable[str], delay_ms: Optional[int] = None) -> int:
-        """``nack``: deliver again (attempt + 1), after ``delay_ms``. Returns how many."""
-        return self._call(_ops.nack(message_ids, delay_ms))
+    def nack(self, message_ids: Iterable[str], delay_ms: Optional[int] = None, *, dead_letter: bool = False) -> int:
+        """``nack``: deliver again (attempt + 1), after ``delay_ms``. Returns how many.
+
+        With ``dead_letter=True`` the messages go to the dead letters at once (reason
+        ``rejected``) whatever their attempt; returns how many (``dead_lettered``)."""
+        return self._call(_ops.nack(message_ids, delay_ms, dead_letter))
 
     def subscribe(self, prefetch: Optional[int] = None) -> bool:
         """``subscribe``: agentd pushes messages (at most ``prefetch`` unacked) as events;
@@ -676,11 +706,19 @@ class Client(_Settings):
                     description: Optional[str] = None, parameters: Optional[Dict[str, Any]] = None,
                     priority: Optional[str] = None, timeout_ms: Optional[int] = None,
                     max_retries: Optional[int] = None, lease_ms: Optional[int] = None,
-                    idempotency_key: Optional[str] = None) -> AssignResult:
+                    idempotency_key: Optional[str] = None, budget: Optional[Dict[str, float]] = None,
+                    parent_task_id: Optional[str] = None, traceparent: Optional[str] = None) -> AssignResult:
         """``assign_task`` (supervisor/coordinator): give a task to the best available worker,
         or keep it pending. Returns ``AssignResult(task_id, state, assigned_to)``."""
         return self._call(_ops.assign_task(task_type, required_capabilities, description, parameters,
-                                           priority, timeout_ms, max_retries, lease_ms, idempotency_key))
+                                           priority, timeout_ms, max_retries, lease_ms, idempotency_key,
+                                           budget, parent_task_id, traceparent))
+
+    def resume_task(self, task_id: str, input: Any) -> TaskInfoDict:
+        """``resume_task`` (the task's supervisor, or a supervisor or coordinator): answer a
+        task waiting in ``input_required``; the assignee receives ``input``. Returns the
+        TaskInfo."""
+        return self._call(_ops.resume_task(task_id, input))
 
     def cancel_task(self, task_id: str) -> TaskInfoDict:
         """``cancel_task`` (supervisor/coordinator). Returns the TaskInfo."""

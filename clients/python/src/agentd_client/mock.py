@@ -37,7 +37,7 @@ MESSAGE_TYPES = ("task_request", "task_assignment", "task_response", "status_upd
                  "error_report", "coordination")
 ROLES = ("supervisor", "coordinator", "worker", "monitor")
 STATUSES = ("active", "busy", "idle", "draining", "offline")
-TASK_STATES = ("pending", "assigned", "in_progress", "completed", "failed", "timed_out", "cancelled")
+TASK_STATES = ("pending", "assigned", "in_progress", "input_required", "completed", "failed", "timed_out", "cancelled")
 _MONITOR_OPS = {"hello", "register", "heartbeat", "ping", "bye", "stats", "health", "agents", "task",
                 "tasks", "dead_letters"}
 
@@ -651,6 +651,7 @@ class MockBroker:
                          if live else 0.0},
             "coordination": {"tasks_total": len(states), "pending": states.count("pending"),
                              "in_progress": states.count("assigned") + states.count("in_progress"),
+                             "input_required": states.count("input_required"),
                              "completed": done["completed"], "failed": done["failed"],
                              "timed_out": done["timed_out"], "cancelled": states.count("cancelled"),
                              "completion_rate": done["completed"] / finished if finished else 0.0},

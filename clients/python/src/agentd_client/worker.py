@@ -35,11 +35,14 @@ What it does:
 import collections
 import hashlib
 import logging
+import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 from ._core import ServerSpec
+from ._ops import AssignResult
 from .client import Client
 from .errors import AgentdError, ConnectionLost, Forbidden
 
@@ -74,6 +77,8 @@ class TaskFields:
         #: The assignment's lease (agentd numbers each assignment); sent with every report,
         #: so that a report from an assignment that lost the task is refused.
         self.lease: Optional[int] = content.get("lease")
+        #: ``lease_ms`` of the task, if it has one: the worker reports at least this often.
+        self.lease_ms: Optional[int] = content.get("lease_ms")
         self._reports = 0
 
     def _next_report(self, status: str, content: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
@@ -107,6 +112,12 @@ class TaskContext(TaskFields):
         super().__init__(message)
         self.worker = worker
         self.cancelled = threading.Event()
+        #: Why the task was taken away, when agentd said: ``budget_exceeded``,
+        #: ``parent_ended``, ``stale_lease`` (None for a plain cancel).
+        self.cancel_reason: Optional[str] = None
+        self._report_lock = threading.Lock()
+        self._answers: "queue.Queue[Any]" = queue.Queue()
+        self._asking = threading.Event()
 
     def progress(self, completion_percentage: float, **extra: Any) -> None:
         """Report ``in_progress`` with ``completion_percentage`` (0-100) and any extra content."""
@@ -117,8 +128,49 @@ class TaskContext(TaskFields):
         each report has its own ``message_id``)."""
         if self.task_id is None:
             return
-        body, report_id = self._next_report(status, content)
+        with self._report_lock:  # lease beats report from another thread
+            body, report_id = self._next_report(status, content)
         self.worker._send_report(self, body, report_id)
+
+    def report_usage(self, tokens: Optional[float] = None, cost_usd: Optional[float] = None,
+                     turns: Optional[float] = None, **extra: Any) -> None:
+        """Report what was spent since the previous report (an ``in_progress`` report with
+        ``usage``). agentd adds it up over every attempt; past the task's budget the task
+        fails and this context is cancelled (``cancel_reason`` ``budget_exceeded``)."""
+        usage = {k: v for k, v in (("tokens", tokens), ("cost_usd", cost_usd), ("turns", turns)) if v is not None}
+        self.report("in_progress", usage=usage, **extra)
+
+    def ask(self, question: Any, timeout: Optional[float] = None) -> Any:
+        """Stop for an answer: the task goes ``input_required`` (its deadline and lease
+        stop) with ``question`` in the report, until the supervisor's ``resume_task``.
+        Returns the ``input`` it sent.
+
+        Raises:
+            TaskCancelled: the task was cancelled (or lost) while waiting.
+            TimeoutError: no answer within ``timeout`` seconds.
+        """
+        self._asking.set()
+        try:
+            self.report("input_required", question=question)
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                if self.cancelled.is_set():
+                    raise TaskCancelled(self.task_id, self.cancel_reason)
+                left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    raise TimeoutError("no answer to task %s within %s s" % (self.task_id, timeout))
+                try:
+                    return self._answers.get(timeout=left)
+                except queue.Empty:
+                    continue
+        finally:
+            self._asking.clear()
+
+    def delegate(self, task_type: str, required_capabilities: Iterable[str] = (), **options: Any) -> AssignResult:
+        """Assign a sub-task of this task (``parent_task_id``): this worker is its
+        supervisor, its deadline is capped by this task's, and it is cancelled when this task
+        ends. ``options`` are :meth:`Client.assign_task`'s."""
+        return self.worker.client.assign_task(task_type, required_capabilities, parent_task_id=self.task_id, **options)
 
     def is_cancelled(self) -> bool:
         """True once the supervisor cancelled this task."""
@@ -126,6 +178,15 @@ class TaskContext(TaskFields):
 
 
 Handler = Callable[[TaskContext], Any]
+
+
+class TaskCancelled(Exception):
+    """The task was cancelled (or went to another worker) while the handler waited on it."""
+
+    def __init__(self, task_id: Optional[str], reason: Optional[str]) -> None:
+        super().__init__("task %s cancelled%s" % (task_id, " (%s)" % reason if reason else ""))
+        self.task_id = task_id
+        self.reason = reason
 
 
 class Worker:
@@ -152,6 +213,9 @@ class Worker:
         on_message: called with every message that is not a ``task_request`` or a cancel
             (then acked).
         report_start: report ``in_progress`` before the handler starts.
+        renew_lease: for a task with ``lease_ms``, report ``in_progress`` every third of it
+            while the handler runs, so that a long handler keeps its task (off: the handler
+            must report within the lease itself, or lose the task to another worker).
         **client_options: passed to :class:`~agentd_client.Client`.
     """
 
@@ -161,7 +225,7 @@ class Worker:
                  concurrency: int = 1, max_concurrent_tasks: Optional[int] = None,
                  heartbeat_interval: float = 10.0, metadata: Optional[Dict[str, Any]] = None,
                  on_message: Optional[Callable[[Dict[str, Any]], None]] = None, report_start: bool = True,
-                 **client_options: Any) -> None:
+                 renew_lease: bool = True, **client_options: Any) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.agent_id = agent_id
@@ -173,6 +237,7 @@ class Worker:
         self.metadata = metadata or {}
         self.on_other_message = on_message
         self.report_start = report_start
+        self.renew_lease = renew_lease
         if client is None:
             client = Client(host, port, servers=servers, agent_id=agent_id, **client_options)
         client.on_message = self._on_message
@@ -280,10 +345,15 @@ class Worker:
                 with self._lock:
                     self._running.pop(mid, None)
             return
-        if mtype == "coordination" and content.get("action") == "cancel":
+        if mtype == "coordination" and content.get("action") in ("cancel", "resume"):
             with self._lock:
                 for ctx in self._running.values():
-                    if ctx.task_id == content.get("task_id"):
+                    if ctx.task_id != content.get("task_id"):
+                        continue
+                    if content.get("action") == "resume":
+                        ctx._answers.put(content.get("input"))
+                    else:
+                        ctx.cancel_reason = content.get("reason")
                         ctx.cancelled.set()
             self._ack(mid)
             return
@@ -296,9 +366,13 @@ class Worker:
         self._ack(mid)
 
     def _run(self, ctx: TaskContext) -> None:
+        beating = threading.Event()
         try:
             if self.report_start:
                 ctx.report("in_progress", completion_percentage=0)
+            if ctx.lease_ms and self.renew_lease:
+                threading.Thread(target=self._beat, args=(ctx, beating), daemon=True,
+                                 name="agentd-lease").start()
             try:
                 result = self.handler(ctx)
             except Exception as e:
@@ -331,8 +405,23 @@ class Worker:
         except Exception:
             log.exception("worker %s: task %s: unexpected error", self.agent_id, ctx.task_id)
         finally:
+            beating.set()
             with self._lock:
                 self._running.pop(ctx.message_id, None)
+
+    def _beat(self, ctx: TaskContext, done: threading.Event) -> None:
+        """Keeps the task's lease while the handler runs: an ``in_progress`` report every
+        third of ``lease_ms`` (none while it waits for input: the lease is stopped then)."""
+        every = max(0.05, (ctx.lease_ms or 0) / 3000.0)
+        while not done.wait(every):
+            if ctx.cancelled.is_set():
+                return
+            if ctx._asking.is_set():
+                continue
+            try:
+                ctx.report("in_progress")
+            except AgentdError as e:
+                log.debug("worker %s: lease beat for %s failed: %s", self.agent_id, ctx.task_id, e)
 
     def _send_report(self, ctx: TaskContext, body: Dict[str, Any], report_id: str) -> None:
         """Send one task_response, retrying (same message_id: stored once) while the
@@ -346,6 +435,7 @@ class Worker:
                     raise
                 # The task was reassigned (our lease ran out) or has ended: stop working on it.
                 log.warning("worker %s: task %s: %s", self.agent_id, ctx.task_id, e)
+                ctx.cancel_reason = ctx.cancel_reason or "stale_lease"
                 ctx.cancelled.set()
                 return
             except AgentdError as e:
