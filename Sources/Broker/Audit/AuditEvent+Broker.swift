@@ -92,6 +92,13 @@ extension AuditEvent {
         ]
         if let agent { fields["agent_id"] = .string(agent) }
         if let message = error?["message"] { fields["error"] = message }
+        if let kind = error?["kind"] { fields["error_kind"] = kind }
+        // The agent-native parts: which assignment, how it ended, what was spent, resumes.
+        if task.lease > 0 { fields["lease"] = .number(JSONNumber(task.lease)) }
+        if let outcome = task.attemptsLog.last?.outcome { fields["outcome"] = .string(outcome) }
+        if task.usage != .zero { fields["usage"] = .object(task.usage.jsonObject) }
+        if task.resumes > 0 { fields["resumes"] = .number(JSONNumber(task.resumes)) }
+        if let parent = task.parentTaskID { fields["parent_task_id"] = .string(parent) }
         return Self(.taskHistory, event, fields)
     }
 
