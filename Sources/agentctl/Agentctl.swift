@@ -58,6 +58,7 @@ struct Agentctl: AsyncParsableCommand {
             AssignCommand.self,
             CancelCommand.self,
             ResumeCommand.self,
+            RequestCommand.self,
             BroadcastCommand.self,
             StatsCommand.self,
             HealthCommand.self,

@@ -46,3 +46,21 @@ got = [m["content"] for m in fetch_until(w, 1, deadline_s=5) if m["message_type"
 assert got and got[0]["action"] == "resume" and got[0]["input"] == {"merge": True} and got[0]["task_id"] == os.environ["TID"], got
 PY
 echo "# agentctl assign --lease --budget --idempotency-key (twice: one task); task shows lease, budget, usage, attempts log; resume --input reached the worker"
+# request: a responder answers with the correlation_id; agentctl prints the reply. With
+# nobody answering, it prints "timed out" and exits 1.
+python3 - "$AGENTD_PORT" <<'PY' &
+import sys
+from wire import Conn, fetch_until
+c = Conn(int(sys.argv[1])); c.hello("an-tool")
+m = fetch_until(c, 1, deadline_s=10)[0]
+c.send(m["reply_to"], {"value": m["content"]["a"] * 2}, message_type="task_response", correlation_id=m["correlation_id"])
+c.call("ack", message_ids=[m["message_id"]])
+PY
+responder=$!
+expect_ctl 0 request an-tool --agent an-asker --content '{"a": 21}' --timeout 10s --json
+wait "$responder"
+value=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["reply"]["content"]["value"], r["reply"]["from_agent"])' "$CTL_OUT")
+assert_equal "42 an-tool" "$value" "request reply"
+expect_ctl 1 request an-nobody --agent an-asker --content '{}' --timeout 500ms
+assert_equal "timed out" "$CTL_OUT" "request with no reply"
+echo "# agentctl request: the reply came back (value 42); with nobody answering: timed out, exit 1"
