@@ -188,9 +188,18 @@ public final class Broker: Sendable {
             }
         }
         if request.messageType == .taskResponse || request.messageType == .errorReport, request.content["lease"] != nil,
-            let fenced = self.coordinator.observe(request.messageType, content: request.content, from: sender)
+            Coordinator.report(request.messageType, request.content) != nil
         {
-            return fenced.hop(to: loop).flatMap { self.store(request, from: sender, observed: true, on: loop) }
+            // A retry of a report already stored (same message_id) is answered as the
+            // duplicate it is, without applying it twice (its usage would count twice).
+            let stored = request.messageID.map { self.store.isStored(messageID: $0, sender: sender, on: loop) }
+                ?? loop.makeSucceededFuture(false)
+            return stored.flatMap { already in
+                guard !already, let fenced = self.coordinator.observe(request.messageType, content: request.content, from: sender) else {
+                    return self.store(request, from: sender, observed: true, on: loop)
+                }
+                return fenced.hop(to: loop).flatMap { self.store(request, from: sender, observed: true, on: loop) }
+            }
         }
         return self.store(request, from: sender, observed: false, on: loop)
     }

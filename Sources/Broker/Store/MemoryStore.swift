@@ -131,6 +131,10 @@ public final class MemoryStore: MessageStore {
         loop.makeSucceededFuture([self.daemonID])
     }
 
+    public func isStored(messageID: String, sender: String, on loop: any EventLoop) -> EventLoopFuture<Bool> {
+        self.run(on: loop) { $0.isStored(messageID: messageID, sender: sender) }
+    }
+
     /// One daemon: nobody else to tell.
     public func report(_ figures: DaemonFigures, on loop: any EventLoop) -> EventLoopFuture<Void> {
         loop.makeSucceededVoidFuture()

@@ -57,6 +57,12 @@ struct MemoryStoreState {
         self.clock = clock
     }
 
+    /// Whether `sender` stored `messageID` within the dedup window.
+    func isStored(messageID: String, sender: String) -> Bool {
+        guard let seen = self.dedup[messageID] else { return false }
+        return seen.sender == sender && seen.until > self.clock()
+    }
+
     mutating func send(_ message: NewMessage, dedupWindow: Int64) -> SendOutcome {
         let now = self.clock()
         if message.clientChosenID {

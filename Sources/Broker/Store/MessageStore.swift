@@ -79,6 +79,10 @@ public protocol MessageStore: DaemonDirectory {
     /// Succeeds when the store answers.
     func ping(on loop: any EventLoop) -> EventLoopFuture<Void>
 
+    /// Whether `sender` stored a message with this client-chosen `messageID` within the dedup
+    /// window (a send of it now would be answered `duplicate`).
+    func isStored(messageID: String, sender: String, on loop: any EventLoop) -> EventLoopFuture<Bool>
+
     /// Starts telling `onWake` about inboxes that may have new work because another daemon
     /// wrote to them (or because a watch was set up, when earlier news may have been missed).
     func startWatching(_ onWake: @escaping @Sendable (String) -> Void)

@@ -241,6 +241,12 @@ public final class RedisStore: MessageStore {
         return .stored
     }
 
+    public func isStored(messageID: String, sender: String, on loop: any EventLoop) -> EventLoopFuture<Bool> {
+        self.call([.plain(RedisCommand("GET", self.keys.dedup(messageID)))], on: loop).map { replies in
+            replies[0].string == sender
+        }
+    }
+
     public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
         self.call(self.takeCommands(request), on: loop).flatMapThrowing { try Self.decodeTake($0[$0.count - 1]) }
     }

@@ -101,6 +101,10 @@ private final class ScriptedStore: MessageStore {
 
     func leave(on loop: any EventLoop) -> EventLoopFuture<Void> { self.inner.leave(on: loop) }
 
+    func isStored(messageID: String, sender: String, on loop: any EventLoop) -> EventLoopFuture<Bool> {
+        self.inner.isStored(messageID: messageID, sender: sender, on: loop)
+    }
+
     func report(_ figures: DaemonFigures, on loop: any EventLoop) -> EventLoopFuture<Void> { self.inner.report(figures, on: loop) }
 
     func liveDaemonFigures(on loop: any EventLoop) -> EventLoopFuture<[String: DaemonFigures]> { self.inner.liveDaemonFigures(on: loop) }

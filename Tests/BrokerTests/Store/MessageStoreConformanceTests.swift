@@ -361,6 +361,18 @@ private func expectDueIn(
     }
 
     @Test(arguments: StoreBackend.available)
+    func isStoredKnowsAClientChosenIDForItsSenderOnly(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, loop in
+            let before = try await store.isStored(messageID: "z", sender: "s1", on: loop).get()
+            #expect(!before)
+            #expect(try await store.send(message("z", sender: "s1", clientChosen: true), on: loop) == .stored)
+            let mine = try await store.isStored(messageID: "z", sender: "s1", on: loop).get()
+            let theirs = try await store.isStored(messageID: "z", sender: "s2", on: loop).get()
+            #expect(mine && !theirs)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
     func dedupForgetsAfterTheWindow(backend: StoreBackend) async throws {
         try await withClockedStore(backend) { store, loop, clock in
             #expect(try await store.send(message("y", clientChosen: true), window: 1, on: loop) == .stored)

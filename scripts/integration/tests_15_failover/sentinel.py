@@ -49,17 +49,25 @@ def restart_as_replica(port, master):
     os.makedirs(d, exist_ok=True)
     log = open(os.path.join(d, "redis.log"), "ab")
     p = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                          "--appendonly", "no", "--dir", d, "--replicaof", host, mport],
+                          "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--dir", d,
+                          "--replicaof", host, mport],
                          stdout=log, stderr=log)
     with open(os.path.join(os.environ["TEST_TMP"], "extra.pids"), "a") as f:
         f.write("%d\n" % p.pid)
-    end = time.monotonic() + 20
+    # Bounded generously: on a loaded 2-core machine the sentinels may first point the node at
+    # the new master themselves, which restarts its sync.
+    end = time.monotonic() + 60
+    info = ""
     while time.monotonic() < end:
         try:
-            if "master_link_status:up" in subprocess.run(["redis-cli", "-p", str(port), "info", "replication"],
-                                                          capture_output=True, text=True, timeout=5).stdout:
+            info = subprocess.run(["redis-cli", "-p", str(port), "info", "replication"],
+                                  capture_output=True, text=True, timeout=5).stdout
+            if "master_link_status:up" in info:
                 return p
         except subprocess.TimeoutExpired:
             pass
         time.sleep(0.1)
-    raise AssertionError("the restarted node on %s never synced with %s" % (port, master))
+    with open(os.path.join(d, "redis.log"), errors="replace") as f:
+        tail = f.read()[-1500:]
+    raise AssertionError("the restarted node on %s never synced with %s within 60 s\n%s\n--- its log ---\n%s"
+                         % (port, master, info, tail))

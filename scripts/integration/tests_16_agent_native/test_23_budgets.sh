@@ -4,7 +4,8 @@
 # running sums (zeros before any report). The report that takes tokens past 1000 ends the
 # task failed at once (no retry, max_retries 3) with error.kind "budget_exceeded"; the
 # worker gets {action: cancel, reason: budget_exceeded}, the supervisor the final
-# error_report. Usage is summed over attempts: a transient failure's usage counts for the
+# error_report. A report sent again with its message_id (a retry) is a duplicate and its
+# usage is not counted twice. Usage is summed over attempts: a transient failure's usage counts for the
 # next attempt's budget. A bad budget (negative, unknown key) is bad_request.
 source "$(dirname "$0")/../test_functions.sh"
 start_agentd
@@ -21,7 +22,13 @@ lease = task_requests(w, 1)[0]["content"]["lease"]
 def progress(usage, status="in_progress"):
     return w.request("send", message={"to_agent": "b23-boss", "message_type": "task_response",
                                       "content": {"task_id": tid, "status": status, "lease": lease, "usage": usage}})
-assert progress({"tokens": 400, "cost_usd": 0.01, "turns": 1}).get("ok") is True
+first = {"to_agent": "b23-boss", "message_type": "task_response", "message_id": "b23-r1",
+         "content": {"task_id": tid, "status": "in_progress", "lease": lease, "usage": {"tokens": 400, "cost_usd": 0.01, "turns": 1}}}
+assert w.request("send", message=first).get("ok") is True
+# The same report again (a retry after a lost reply): a duplicate, its usage not counted twice.
+again = w.request("send", message=first)
+assert again.get("ok") is True and again.get("duplicate") is True, again
+assert task(boss, tid)["usage"]["tokens"] == 400, task(boss, tid)["usage"]
 # A transient failure: its usage stays counted, the next attempt starts from there.
 w.send("b23-boss", {"task_id": tid, "status": "failed", "lease": lease, "usage": {"tokens": 300},
                     "error": {"kind": "transient", "message": "rate limited"}}, message_type="task_response")
