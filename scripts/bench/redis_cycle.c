@@ -3,12 +3,15 @@
  *
  *   redis_cycle cycle       -p PORT [-n N] [-P producers] [-C consumers] [-D depth] [-s size]
  *   redis_cycle unpipelined -p PORT [-n N] [-P producers] [-C consumers] [-s size]
+ *   redis_cycle send        -p PORT [-n N] [-P producers] [-D depth] [-s size]
  *   redis_cycle latency     -p PORT [-n N] [-r rate] [-s size]
  *
  * cycle:       producers pipeline XADDs (D per round trip) of a SIZE-byte value; consumers
  *              (one consumer group) XREADGROUP COUNT 100 and XACK each batch with one
  *              multi-id XACK, pipelined with the next XREADGROUP. Rate = messages acked/s.
  * unpipelined: one XADD per round trip, one XACK per message (the original library's way).
+ * send:        the producers of cycle alone (no consumers). Rate = XADDs answered/s; the
+ *              same shape as agentd-bench send and nats_cycle.c publish (issue 16).
  * latency:     XADD at RATE/s; XADD round trip, and XADD -> a blocked XREADGROUP delivery
  *              (the value carries the monotonic send time), percentiles in microseconds.
  *
@@ -30,7 +33,7 @@
 
 static int port = 6379, producers = 2, consumers = 2, depth = 64, size = 200, rate = 1000, timeout_s = 120;
 static long total = 200000;
-static int pipelined = 1;
+static int pipelined = 1, send_only = 0;
 static char key[64];
 static char *value;
 static atomic_long acked;
@@ -167,15 +170,22 @@ static void drop_stream(void) {
 static void run_cycle(void) {
     setup_stream();
     pthread_t p[64], q[64];
+    int nq = send_only ? 0 : consumers;
     uint64_t start = now_ns();
-    for (int i = 0; i < consumers; i++) pthread_create(&q[i], NULL, consumer, (void *)(intptr_t)i);
+    for (int i = 0; i < nq; i++) pthread_create(&q[i], NULL, consumer, (void *)(intptr_t)i);
     for (int i = 0; i < producers; i++) {
         long share = total / producers + (i < total % producers ? 1 : 0);
         pthread_create(&p[i], NULL, producer, (void *)(intptr_t)share);
     }
     for (int i = 0; i < producers; i++) pthread_join(p[i], NULL);
-    for (int i = 0; i < consumers; i++) pthread_join(q[i], NULL);
+    for (int i = 0; i < nq; i++) pthread_join(q[i], NULL);
     double seconds = (double)(now_ns() - start) / 1e9;
+    if (send_only) {
+        printf("{\"scenario\":\"redis_send\",\"messages\":%ld,\"seconds\":%.3f,\"rate\":%.1f,\"producers\":%d,\"pipeline\":%d}\n",
+               total, seconds, total / seconds, producers, depth);
+        drop_stream();
+        return;
+    }
     long n = atomic_load(&acked);
     printf("{\"scenario\":\"%s\",\"messages\":%ld,\"seconds\":%.3f,\"rate\":%.1f,\"producers\":%d,\"consumers\":%d,\"pipeline\":%d}\n",
            pipelined ? "redis_cycle" : "redis_cycle_unpipelined", n, seconds, n / seconds, producers, consumers,
@@ -269,7 +279,7 @@ static void run_latency(void) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: redis_cycle cycle|unpipelined|latency -p PORT [-n N] [-P p] [-C c] [-D depth] [-s size] [-r rate] [-t seconds]\n");
+        fprintf(stderr, "usage: redis_cycle cycle|unpipelined|send|latency -p PORT [-n N] [-P p] [-C c] [-D depth] [-s size] [-r rate] [-t seconds]\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -300,6 +310,7 @@ int main(int argc, char **argv) {
     value[size] = 0;
     if (strcmp(mode, "cycle") == 0) run_cycle();
     else if (strcmp(mode, "unpipelined") == 0) { pipelined = 0; run_cycle(); }
+    else if (strcmp(mode, "send") == 0) { send_only = 1; run_cycle(); }
     else if (strcmp(mode, "latency") == 0) run_latency();
     else { fprintf(stderr, "redis_cycle: unknown mode %s\n", mode); return 2; }
     return 0;

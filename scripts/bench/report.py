@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 """Prints scripts/bench.sh's final table from the JSON lines of one run.
 
-usage: report.py RESULTS.jsonl CONNECTIONS [--only sweep]
+usage: report.py RESULTS.jsonl CONNECTIONS [--only sweep|nats|python]
 Each agentd figure sits beside its raw-Redis baseline with the ratio and the target of
 issue 4 (send and cycle >= 50 % of the baseline; latency p50 <= 3x and p99 <= 4x the raw
 XADD -> blocked XREADGROUP figures; 10 000 idle connections under 300 MiB RSS). Then the
 heartbeat sweeper's cost per pass at each registry size (`sweep_N` rows of sweep_log.py,
 `agents` rows of agentd-bench), no baseline, and whether its cost per agent stays flat.
+Then (issue 16) agentd beside Redis and NATS JetStream (same load shape for all three), and
+the Python client beside redis-py (python_client.py's median rows).
+A scenario run several times (bench.sh --rounds) counts with its median run by rate.
 """
 import json
 import sys
 
 
 def load(path):
-    runs = {}
+    rows = {}
     with open(path) as f:
         for line in f:
             line = line.strip()
@@ -22,12 +25,25 @@ def load(path):
                     row = json.loads(line)
                 except ValueError:
                     continue
+                if "round" in row:  # python_client.py's single rounds: its median rows follow
+                    continue
                 name = row.get("scenario")
                 # One `agents` run per registry size: keep them apart.
                 if name == "agents" and isinstance(row.get("agents"), (int, float)):
                     name = f"agents_{int(row['agents'])}"
-                runs[name] = row
-    return runs
+                rows.setdefault(name, []).append(row)
+    return {name: median_run(runs) for name, runs in rows.items()}
+
+
+def median_run(runs):
+    """The median run by rate (the upper one of an even count); the last run without rates."""
+    rated = [r for r in runs if isinstance(r.get("rate"), (int, float)) and not isinstance(r.get("rate"), bool)]
+    if len(runs) < 2 or len(rated) < len(runs):
+        return runs[-1]
+    chosen = dict(sorted(rated, key=lambda r: r["rate"])[len(rated) // 2])
+    chosen["rounds"] = len(runs)
+    chosen["all_rates"] = [r["rate"] for r in runs]
+    return chosen
 
 
 def main():
@@ -43,6 +59,12 @@ def main():
         print_table(rows)
         for note in notes:
             print(note)
+        return
+    if only == "nats":
+        print_nats(runs)
+        return
+    if only == "python":
+        print_python(runs)
         return
 
     def get(scenario, field):
@@ -103,10 +125,68 @@ def main():
     print_table(rows)
     for note in notes:
         print(note)
+    print()
+    print_nats(runs)
+    print()
+    print_python(runs)
 
 
-def print_table(rows):
-    header = ("scenario", "agentd", "baseline", "ratio", "target", "met?")
+def rate_of(runs, scenario):
+    value = runs.get(scenario, {}).get("rate")
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+
+
+def rounds_note(runs, scenarios):
+    counts = sorted({runs[s].get("rounds", 1) for s in scenarios if s in runs})
+    return "" if counts in ([], [1]) else f" (median of {'/'.join(str(c) for c in counts)} rounds)"
+
+
+def print_nats(runs):
+    """agentd beside Redis (C, hiredis) and NATS JetStream (C, libnats, file storage), each
+    with 4 producers keeping 64 messages in flight, 200-byte values."""
+    lines = (
+        ("publish with ack", "send", "redis_send", "nats_publish"),
+        ("cycle: agentd push, others pull 100", "cycle", "redis_cycle", "nats_cycle"),
+        ("cycle: all pull 100 > ack", "fetch", "redis_cycle", "nats_cycle"),
+    )
+    used = {s for line in lines for s in line[1:]}
+    print("agentd beside Redis and NATS JetStream, messages/s" + rounds_note(runs, used))
+    rows = []
+    for label, a, r, n in lines:
+        fa, fr, fn = rate_of(runs, a), rate_of(runs, r), rate_of(runs, n)
+        ratio = lambda x, y: ratio_fine(x / y if x and y else None)
+        rows.append((label, fmt(fa, "/s"), fmt(fr, "/s"), fmt(fn, "/s") if n in runs else "not run",
+                     ratio(fa, fr), ratio(fa, fn), ratio(fn, fr)))
+    print_table(rows, ("figure", "agentd", "Redis", "NATS JetStream", "agentd/Redis", "agentd/NATS", "NATS/Redis"))
+
+
+def print_python(runs):
+    """The Python client (agentd_client.Client) beside redis-py, python_client.py's medians."""
+    lines = (
+        ("send, sequential", "send_sequential"),
+        ("send, pipelined", "send_pipelined"),
+        ("cycle: send > fetch 100 > ack", "cycle"),
+    )
+    used = {f"py_{side}_{name}" for _, name in lines for side in ("agentd", "redis")}
+    if not used & runs.keys():
+        print("Python clients: not run")
+        return
+    counts = sorted({runs[s].get("rounds", 1) for s in used if s in runs})
+    note = "" if counts in ([], [1]) else f" (median of {'/'.join(str(c) for c in counts)} rounds)"
+    print("Python clients: agentd_client beside redis-py, one thread" + note)
+    rows = []
+    for label, name in lines:
+        a, r = runs.get(f"py_agentd_{name}", {}), runs.get(f"py_redis_{name}", {})
+        fa, fr = rate_of(runs, f"py_agentd_{name}"), rate_of(runs, f"py_redis_{name}")
+        cpu = lambda row: fmt(row.get("client_cpu_us_per_msg"), " us")
+        rows.append((label, fmt(fa, "/s"), fmt(fr, "/s"), ratio_fine(fa / fr if fa and fr else None),
+                     fmt(1e6 / fa if fa else None, " us"), fmt(1e6 / fr if fr else None, " us"),
+                     f"{cpu(a)} / {cpu(r)}"))
+    print_table(rows, ("figure", "agentd_client", "redis-py", "ratio", "agentd us/msg", "redis-py us/msg",
+                       "client CPU/msg (agentd / redis-py)"))
+
+
+def print_table(rows, header=("scenario", "agentd", "baseline", "ratio", "target", "met?")):
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     line = lambda r: " | ".join(str(c).ljust(w) for c, w in zip(r, widths))
     print(line(header))
@@ -168,6 +248,11 @@ def fmt(value, unit):
 
 def ratio_text(ratio):
     return "n/a" if ratio is None else f"{ratio:.2f}x"
+
+
+def ratio_fine(ratio):
+    """As ratio_text, with a third decimal below 0.1x."""
+    return "n/a" if ratio is None else f"{ratio:.3f}x" if ratio < 0.1 else f"{ratio:.2f}x"
 
 
 if __name__ == "__main__":

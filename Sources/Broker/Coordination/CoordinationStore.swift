@@ -5,6 +5,9 @@ import NIOCore
 struct CoordinationQuery: Sendable {
     /// Every registered agent.
     var agents = false
+    /// These agents only (when `agents` is false): a registration reads its own record, not
+    /// every agent's.
+    var agentIDs: [String] = []
     /// Every retained task (for `tasks`); else only the ones named or implied below.
     var allTasks = false
     /// These tasks.

@@ -243,7 +243,18 @@ final class Coordinator: RegistryDelegate, Sendable {
     }
 
     func agentsLeft(_ agentIDs: [String], reason: String) {
-        self.background("reassign", self.transact(CoordinationQuery(agents: true, pendingHead: 100, heldBy: agentIDs)) { plan in
+        // Most agents that leave hold nothing: one small read says so, and the agent list
+        // (which a reassignment needs) is read only when there is something to reassign.
+        let held = self.store.read(CoordinationQuery(heldBy: agentIDs), on: self.loop).map { snapshot in
+            snapshot.held.values.contains { !$0.isEmpty }
+        }
+        self.background("reassign", held.flatMap { anyHeld in
+            anyHeld ? self.reassign(agentIDs, reason: reason) : self.loop.makeSucceededVoidFuture()
+        })
+    }
+
+    private func reassign(_ agentIDs: [String], reason: String) -> EventLoopFuture<Void> {
+        self.transact(CoordinationQuery(agents: true, pendingHead: 100, heldBy: agentIDs)) { plan in
             var error = JSONObject()
             for agent in agentIDs {
                 error["message"] = .string("assignee \(agent) went \(reason)")
@@ -253,13 +264,18 @@ final class Coordinator: RegistryDelegate, Sendable {
                 }
             }
             if plan.freedSlot { plan.assignPending() }
-        })
+        }
     }
 
     /// Offers pending tasks, in priority then age order, to the agents available now.
+    /// Every heartbeat and registration asks for this: when nothing is pending, one small
+    /// read answers it (no agent list read).
     func assignPending() -> EventLoopFuture<Void> {
-        self.transact(CoordinationQuery(agents: true, pendingHead: 100)) { plan in
-            plan.assignPending()
+        self.store.read(CoordinationQuery(pendingHead: 1), on: self.loop).flatMap { snapshot in
+            guard !snapshot.pending.isEmpty else { return self.loop.makeSucceededVoidFuture() }
+            return self.transact(CoordinationQuery(agents: true, pendingHead: 100)) { plan in
+                plan.assignPending()
+            }
         }
     }
 

@@ -33,7 +33,7 @@ final class AgentRegistry: Sendable {
     // MARK: Ops
 
     func register(_ agentID: String, _ request: RegisterRequest, now: Int64) -> EventLoopFuture<AgentRecord> {
-        self.store.read(CoordinationQuery(agents: true), on: self.loop).flatMap { snapshot in
+        self.store.read(CoordinationQuery(agentIDs: [agentID]), on: self.loop).flatMap { snapshot in
             let (registered, transaction) = RegistryPlan.register(
                 agentID, request, existing: snapshot.agents[agentID], now: snapshot.now
             )
@@ -83,7 +83,9 @@ final class AgentRegistry: Sendable {
     /// The role `agentID` registered as, from the store (a connection on another daemon may
     /// have registered it); noted in `presence` for the session's role checks.
     func lookUpRole(_ agentID: String) -> EventLoopFuture<AgentRole?> {
-        self.store.read(CoordinationQuery(agents: true), on: self.loop).map { snapshot in
+        // Its own record only: every `hello` asks, so reading every agent would make a
+        // connection's cost grow with the registry.
+        self.store.read(CoordinationQuery(agentIDs: [agentID]), on: self.loop).map { snapshot in
             let role = snapshot.agents[agentID]?.role
             if let role { self.presence.setRole(role, for: agentID, now: snapshot.now) }
             return role

@@ -20,12 +20,10 @@ struct MemoryCoordination {
 
     func read(_ query: CoordinationQuery, now: Int64) -> CoordinationSnapshot {
         var snapshot = CoordinationSnapshot(now: now, counts: self.counts)
-        if query.agents {
-            for (id, agent) in self.agents {
-                var record = agent.record
-                record.lastHeartbeat = agent.seen
-                snapshot.agents[id] = record
-            }
+        for (id, agent) in self.agents where query.agents || query.agentIDs.contains(id) {
+            var record = agent.record
+            record.lastHeartbeat = agent.seen
+            snapshot.agents[id] = record
         }
         var wanted = Set(query.taskIDs)
         snapshot.pending = Array(self.pending.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(query.pendingHead).map(\.key))

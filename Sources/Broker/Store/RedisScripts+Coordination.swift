@@ -24,7 +24,7 @@ extension RedisScripts {
 
         """
 
-    /// ARGV: base, want agents (1|0), want all tasks (1|0), pending head n, due deadlines n,
+    /// ARGV: base, want agents (1: all, 0: none, =a,b: these), want all tasks (1|0), pending head n, due deadlines n,
     /// silent-for ms or '', finished-before-age ms or '', n task ids, ids…, n agents, agents….
     /// Returns {now, counts, agents, tasks, pending, due, next deadline, silent, next silent,
     /// held, finished} (flat lists; see `RedisStore+Coordination`).
@@ -33,15 +33,20 @@ extension RedisScripts {
         local out = {now}
         table.insert(out, redis.call('HGETALL', b .. 'counts'))
         local agents = {}
+        local function agent(id, json)
+          table.insert(agents, id)
+          table.insert(agents, json)
+          table.insert(agents, redis.call('HGET', b .. 'status', id) or 'active')
+          table.insert(agents, redis.call('HGET', b .. 'load', id) or '0')
+          table.insert(agents, redis.call('ZSCORE', b .. 'seen', id) or '0')
+        end
         if ARGV[2] == '1' then
           local all = redis.call('HGETALL', b .. 'agents')
-          for k = 1, #all, 2 do
-            local id = all[k]
-            table.insert(agents, id)
-            table.insert(agents, all[k + 1])
-            table.insert(agents, redis.call('HGET', b .. 'status', id) or 'active')
-            table.insert(agents, redis.call('HGET', b .. 'load', id) or '0')
-            table.insert(agents, redis.call('ZSCORE', b .. 'seen', id) or '0')
+          for k = 1, #all, 2 do agent(all[k], all[k + 1]) end
+        elseif string.sub(ARGV[2], 1, 1) == '=' then
+          for id in string.gmatch(string.sub(ARGV[2], 2), '[^,]+') do
+            local json = redis.call('HGET', b .. 'agents', id)
+            if json then agent(id, json) end
           end
         end
         table.insert(out, agents)

@@ -13,7 +13,8 @@ extension RedisStore: CoordinationStore {
         var tail = RedisCommand()
         tail.append(0)
         tail.append(self.coordinationBase)
-        tail.append(query.agents ? "1" : "0")
+        // "1" every agent, "0" none, "=" and a comma list for some (ids never hold a comma).
+        tail.append(query.agents ? "1" : query.agentIDs.isEmpty ? "0" : "=" + query.agentIDs.joined(separator: ","))
         tail.append(query.allTasks ? "1" : "0")
         tail.append(query.pendingHead)
         tail.append(query.dueDeadlines)
