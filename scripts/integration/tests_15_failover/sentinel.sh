@@ -24,11 +24,13 @@ SENTINEL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export PYTHONPATH="$SENTINEL_DIR:$PYTHONPATH"
 export TEST_TMP
 
+# exec: run in the background, this function is a subshell of its own; exec makes $! the
+# sentinel itself, so the cleanup (which kills $! by PID) stops the sentinel, not a shell.
 _sentinel_cmd() {
     if command -v redis-sentinel >/dev/null; then
-        redis-sentinel "$1"
+        exec redis-sentinel "$1"
     else
-        redis-server "$1" --sentinel
+        exec redis-server "$1" --sentinel
     fi
 }
 
