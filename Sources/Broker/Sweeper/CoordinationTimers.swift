@@ -60,7 +60,15 @@ public final class CoordinationTimers: Service, Sendable {
         }
         if due.sweep {
             do {
+                let started = ContinuousClock.now
                 let result = try await self.registry.sweep(timeout: self.heartbeatTimeout).get()
+                // For scripts/bench.sh (sweep_log.py): a pass reads only the silent agents, so
+                // its cost is per agent that expires.
+                let micros = (ContinuousClock.now - started) / .microseconds(1)
+                self.logger.debug(
+                    "sweep pass",
+                    metadata: ["agentd.sweep.offline": "\(result.offline.count)", "agentd.sweep.us": "\(Int(micros))"]
+                )
                 if !result.offline.isEmpty {
                     self.logger.info(
                         "agents went offline",
