@@ -22,13 +22,13 @@ import asyncio
 import collections
 import inspect
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Sequence, Set, Union
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Sequence, Set, Union
 
 from ._core import ServerSpec
 from ._ops import AssignResult
 from .aio import AsyncClient
 from .errors import AgentdError, ConnectionLost, Forbidden
-from .worker import _MAX_DONE, TaskFields
+from .worker import _MAX_DONE, TaskFields, _beat_every, _keep_settings, _usage
 
 log = logging.getLogger("agentd_client")
 
@@ -62,8 +62,7 @@ class AsyncTaskContext(TaskFields):
     async def report_usage(self, tokens: Optional[float] = None, cost_usd: Optional[float] = None,
                            turns: Optional[float] = None, **extra: Any) -> None:
         """Report what was spent since the previous report (see ``TaskContext.report_usage``)."""
-        usage = {k: v for k, v in (("tokens", tokens), ("cost_usd", cost_usd), ("turns", turns)) if v is not None}
-        await self.report("in_progress", usage=usage, **extra)
+        await self.report("in_progress", usage=_usage(tokens, cost_usd, turns), **extra)
 
     async def ask(self, question: Any, timeout: Optional[float] = None) -> Any:
         """Stop for an answer (``input_required``) and return the ``input`` of the
@@ -107,6 +106,16 @@ class AsyncWorker:
     function.
     """
 
+    #: Set by ``_keep_settings`` (shared with the other worker class).
+    agent_id: str
+    capabilities: List[str]
+    concurrency: int
+    max_concurrent_tasks: int
+    heartbeat_interval: float
+    metadata: Dict[str, Any]
+    report_start: bool
+    renew_lease: bool
+
     def __init__(self, agent_id: str, handler: AsyncHandler, *, capabilities: Iterable[str] = (),
                  host: Optional[str] = None, port: Optional[int] = None,
                  servers: Optional[Sequence[ServerSpec]] = None, client: Optional[AsyncClient] = None,
@@ -114,18 +123,10 @@ class AsyncWorker:
                  heartbeat_interval: float = 10.0, metadata: Optional[Dict[str, Any]] = None,
                  on_message: Optional[Callable[[Dict[str, Any]], Any]] = None, report_start: bool = True,
                  renew_lease: bool = True, **client_options: Any) -> None:
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        self.agent_id = agent_id
+        _keep_settings(self, agent_id, capabilities, concurrency, max_concurrent_tasks, heartbeat_interval,
+                       metadata, report_start, renew_lease)
         self.handler = handler
-        self.capabilities = list(capabilities)
-        self.concurrency = concurrency
-        self.max_concurrent_tasks = max_concurrent_tasks or concurrency
-        self.heartbeat_interval = heartbeat_interval
-        self.metadata = metadata or {}
         self.on_other_message = on_message
-        self.report_start = report_start
-        self.renew_lease = renew_lease
         if client is None:
             client = AsyncClient(host, port, servers=servers, agent_id=agent_id, **client_options)
         client.on_message = self._on_message
@@ -274,7 +275,7 @@ class AsyncWorker:
 
     async def _beat(self, ctx: AsyncTaskContext) -> None:
         """Keeps the lease while the handler runs (see ``Worker``'s ``renew_lease``)."""
-        every = max(0.05, (ctx.lease_ms or 0) / 3000.0)
+        every = _beat_every(ctx.lease_ms)
         while not ctx.cancelled.is_set():
             await asyncio.sleep(every)
             if not ctx._asking:

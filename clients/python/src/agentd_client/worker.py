@@ -39,7 +39,7 @@ import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ._core import ServerSpec
 from ._ops import AssignResult
@@ -101,6 +101,32 @@ class TaskFields:
         return "%s:a%d:r%d" % (base, self.attempt, self._reports)
 
 
+def _keep_settings(worker: Any, agent_id: str, capabilities: Iterable[str], concurrency: int,
+                   max_concurrent_tasks: Optional[int], heartbeat_interval: float,
+                   metadata: Optional[Dict[str, Any]], report_start: bool, renew_lease: bool) -> None:
+    """The settings :class:`Worker` and ``AsyncWorker`` share, checked and stored once."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    worker.agent_id = agent_id
+    worker.capabilities = list(capabilities)
+    worker.concurrency = concurrency
+    worker.max_concurrent_tasks = max_concurrent_tasks or concurrency
+    worker.heartbeat_interval = heartbeat_interval
+    worker.metadata = metadata or {}
+    worker.report_start = report_start
+    worker.renew_lease = renew_lease
+
+
+def _usage(tokens: Optional[float], cost_usd: Optional[float], turns: Optional[float]) -> Dict[str, float]:
+    """A report's ``usage``: the amounts given."""
+    return {k: v for k, v in (("tokens", tokens), ("cost_usd", cost_usd), ("turns", turns)) if v is not None}
+
+
+def _beat_every(lease_ms: Optional[int]) -> float:
+    """Seconds between lease beats: a third of the lease."""
+    return max(0.05, (lease_ms or 0) / 3000.0)
+
+
 class TaskContext(TaskFields):
     """One task as the handler sees it (see :class:`TaskFields` for its attributes).
 
@@ -137,8 +163,7 @@ class TaskContext(TaskFields):
         """Report what was spent since the previous report (an ``in_progress`` report with
         ``usage``). agentd adds it up over every attempt; past the task's budget the task
         fails and this context is cancelled (``cancel_reason`` ``budget_exceeded``)."""
-        usage = {k: v for k, v in (("tokens", tokens), ("cost_usd", cost_usd), ("turns", turns)) if v is not None}
-        self.report("in_progress", usage=usage, **extra)
+        self.report("in_progress", usage=_usage(tokens, cost_usd, turns), **extra)
 
     def ask(self, question: Any, timeout: Optional[float] = None) -> Any:
         """Stop for an answer: the task goes ``input_required`` (its deadline and lease
@@ -219,6 +244,16 @@ class Worker:
         **client_options: passed to :class:`~agentd_client.Client`.
     """
 
+    #: Set by ``_keep_settings`` (shared with the other worker class).
+    agent_id: str
+    capabilities: List[str]
+    concurrency: int
+    max_concurrent_tasks: int
+    heartbeat_interval: float
+    metadata: Dict[str, Any]
+    report_start: bool
+    renew_lease: bool
+
     def __init__(self, agent_id: str, handler: Handler, *, capabilities: Iterable[str] = (),
                  host: Optional[str] = None, port: Optional[int] = None,
                  servers: Optional[Sequence[ServerSpec]] = None, client: Optional[Client] = None,
@@ -226,18 +261,10 @@ class Worker:
                  heartbeat_interval: float = 10.0, metadata: Optional[Dict[str, Any]] = None,
                  on_message: Optional[Callable[[Dict[str, Any]], None]] = None, report_start: bool = True,
                  renew_lease: bool = True, **client_options: Any) -> None:
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        self.agent_id = agent_id
+        _keep_settings(self, agent_id, capabilities, concurrency, max_concurrent_tasks, heartbeat_interval,
+                       metadata, report_start, renew_lease)
         self.handler = handler
-        self.capabilities = list(capabilities)
-        self.concurrency = concurrency
-        self.max_concurrent_tasks = max_concurrent_tasks or concurrency
-        self.heartbeat_interval = heartbeat_interval
-        self.metadata = metadata or {}
         self.on_other_message = on_message
-        self.report_start = report_start
-        self.renew_lease = renew_lease
         if client is None:
             client = Client(host, port, servers=servers, agent_id=agent_id, **client_options)
         client.on_message = self._on_message
@@ -412,7 +439,7 @@ class Worker:
     def _beat(self, ctx: TaskContext, done: threading.Event) -> None:
         """Keeps the task's lease while the handler runs: an ``in_progress`` report every
         third of ``lease_ms`` (none while it waits for input: the lease is stopped then)."""
-        every = max(0.05, (ctx.lease_ms or 0) / 3000.0)
+        every = _beat_every(ctx.lease_ms)
         while not done.wait(every):
             if ctx.cancelled.is_set():
                 return
