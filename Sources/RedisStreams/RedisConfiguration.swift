@@ -16,6 +16,10 @@ public struct RedisConfiguration: Sendable {
     /// When set, `host` and `port` are not used: the master is asked of these sentinels, and
     /// followed through failovers.
     public var sentinel: RedisSentinelConfiguration?
+    /// Lua scripts loaded (`SCRIPT LOAD`) on every new connection, before any request: a
+    /// client may call them by SHA1 (`EVALSHA`) from the first request on, also after Redis
+    /// restarted or failed over (its script cache is not kept).
+    public var scripts: [String] = []
 
     /// Creates a configuration; the defaults match a local, unauthenticated Redis.
     public init(

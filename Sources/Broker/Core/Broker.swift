@@ -226,41 +226,39 @@ public final class Broker: Sendable {
             delayMilliseconds: delay,
             correlationID: request.correlationID
         )
-        let window = self.configuration.dedupWindowMilliseconds
-        // The outcome, and a report's task update to wait for before the answer.
-        let stored: EventLoopFuture<(SendOutcome, EventLoopFuture<Void>?)>
-        if delay == nil, let (take, generation) = self.engine.takeAlongsideSend(to: request.toAgent) {
-            // Someone waits for this inbox: read it in the same round trip as the send.
-            stored = self.store.send(message, dedupWindowMilliseconds: window, thenTake: take, on: loop)
-                .flatMapError { error in
-                    // The take's fate is unknown too: the engine checks the inbox later.
-                    self.engine.takeFinished(take, generation: generation, .failure(error))
-                    return loop.makeFailedFuture(error)
-                }
-                .map { outcome, taken in
-                    let update = outcome == .stored ? self.noteStored(request, from: sender, at: now, observed: observed) : nil
-                    self.engine.takeFinished(take, generation: generation, taken)
-                    return (outcome, update)
-                }
-        } else {
-            stored = self.store.send(message, dedupWindowMilliseconds: window, on: loop).map { outcome in
-                (outcome, outcome == .stored ? self.noteStored(request, from: sender, at: now, observed: observed) : nil)
-            }
-        }
-        let settled = stored.flatMap { outcome, update -> EventLoopFuture<SendOutcome> in
-            guard let update else { return loop.makeSucceededFuture(outcome) }
-            return update.hop(to: loop).map { outcome }
-        }
-        return settled.flatMapThrowing { outcome in
+        // Someone waits for this inbox: read it in the same round trip as the send.
+        let alongside = delay == nil ? self.engine.takeAlongsideSend(to: request.toAgent, priority: request.priority) : nil
+        let answer = loop.makePromise(of: (String, Bool).self)
+        let finish: @Sendable (SendOutcome) -> Void = { outcome in
             self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)
             switch outcome {
             case .stored:
                 self.audit.record(.messageSent(messageID, from: sender, request))
-                return (messageID, false)
-            case .duplicate: return (messageID, true)
-            case .conflict: throw AgentdError.badRequest("message.message_id: already used by another sender")
+                answer.succeed((messageID, false))
+            case .duplicate:
+                answer.succeed((messageID, true))
+            case .conflict:
+                answer.fail(AgentdError.badRequest("message.message_id: already used by another sender"))
             }
         }
+        self.store.send(message, dedupWindowMilliseconds: self.configuration.dedupWindowMilliseconds, thenTake: alongside?.request, on: loop)
+            .whenComplete { result in
+                // The send is noted before its take is handed over: the take's generation is
+                // the inbox's after this send.
+                let outcome = try? result.get().outcome
+                let update = outcome == .stored ? self.noteStored(request, from: sender, at: now, observed: observed) : nil
+                if let alongside { self.engine.takeFinished(alongside, result) }
+                switch (outcome, update) {
+                case (nil, _):
+                    if case .failure(let error) = result { answer.fail(error) }
+                case (let outcome?, nil):
+                    finish(outcome)
+                case (let outcome?, let update?):
+                    // A report is answered once its task shows it.
+                    update.hop(to: loop).whenComplete { _ in finish(outcome) }
+                }
+            }
+        return answer.futureResult
     }
 
     /// `request`: sends `request` as `send` does, with `reply_to` set to the requester and a

@@ -36,3 +36,11 @@ enum TimerEvent: Sendable {
     /// A waiting `request` reached its `timeout_ms`.
     case replyDeadline(inbox: String, waiterID: UInt64)
 }
+
+/// A take reserved to ride along with a send (`DeliveryState.takeAlongsideSend`).
+struct AlongsideTake: Sendable {
+    /// What to take.
+    var request: TakeRequest
+    /// The inbox's generation once the send is noted as stored.
+    var generation: UInt64
+}

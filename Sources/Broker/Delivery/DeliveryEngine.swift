@@ -271,8 +271,15 @@ public final class DeliveryEngine: Sendable {
     }
 
     /// Reserves a take to ride along with a send to `agent` (see `DeliveryState.takeAlongsideSend`).
-    func takeAlongsideSend(to agent: String) -> (TakeRequest, UInt64)? {
-        self.state.withLockedValue { $0.takeAlongsideSend(to: agent) }
+    func takeAlongsideSend(to agent: String, priority: Priority) -> AlongsideTake? {
+        self.state.withLockedValue { $0.takeAlongsideSend(to: agent, priority: priority) }
+    }
+
+    /// The take that rode along with a send ended, with the send's result or failure (then the
+    /// take's fate is unknown too, and the engine looks at the inbox again).
+    func takeFinished(_ take: AlongsideTake, _ sent: Result<SendResult, any Error>) {
+        let result = sent.flatMap { $0.taken ?? .success(TakeResult(taken: [], expired: 0, exhausted: false, retryInMilliseconds: nil)) }
+        self.takeFinished(take.request, generation: take.generation, result)
     }
 
     /// A take ended (on its own or behind a send): deliver what it found, or fail the fetches.

@@ -288,16 +288,24 @@ struct DeliveryState: Sendable {
 
     /// A take to run right behind a send to `agent`, in the same store round trip, when the
     /// inbox has demand and no take in flight: the new message then reaches its consumer with
-    /// the send's answer instead of one round trip later. The generation given back is the one
-    /// the inbox will have once that send is noted as stored.
-    mutating func takeAlongsideSend(to agent: String) -> (TakeRequest, UInt64)? {
+    /// the send's answer instead of one round trip later. When the inbox is known to hold
+    /// nothing else deliverable (its last take found it empty, no send or wake-up came since,
+    /// nothing released or delayed is due), the take reads only the unread messages of the
+    /// send's `priority`, which the Redis store does without a script. A send from another
+    /// daemon whose wake-up has not arrived yet is then delivered by the take that wake-up
+    /// starts: concurrent sends have no order between them anyway.
+    mutating func takeAlongsideSend(to agent: String, priority: Priority) -> AlongsideTake? {
         // A waiting request looks for its reply first (`pump`), so not alongside the send.
         guard var inbox = self.inboxes[agent], !inbox.taking, inbox.replyWaiters.isEmpty else { return nil }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return nil }
         inbox.taking = true
         self.inboxes[agent] = inbox
-        return (TakeRequest(inbox: agent, limit: demand), inbox.generation &+ 1)
+        let knownEmpty = !inbox.mayHaveNew && inbox.wakeAt == nil && !inbox.resyncPending
+        return AlongsideTake(
+            request: TakeRequest(inbox: agent, limit: demand, scope: knownEmpty ? .unread(priority) : .all),
+            generation: inbox.generation &+ 1
+        )
     }
 
     /// A take finished: hand the messages to waiting fetches, then to subscribers.

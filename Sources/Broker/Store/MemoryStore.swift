@@ -23,20 +23,14 @@ public final class MemoryStore: MessageStore {
     public func send(
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
+        thenTake take: TakeRequest?,
         on loop: any EventLoop
-    ) -> EventLoopFuture<SendOutcome> {
-        self.run(on: loop) { $0.send(message, dedupWindow: Int64(dedupWindowMilliseconds)) }
-    }
-
-    public func send(
-        _ message: NewMessage,
-        dedupWindowMilliseconds: Int,
-        thenTake take: TakeRequest,
-        on loop: any EventLoop
-    ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)> {
+    ) -> EventLoopFuture<SendResult> {
+        // One lock holds the send and the take: the take sees the message. Every take looks
+        // at everything (an in-process take costs the same whatever its scope).
         self.run(on: loop) { state in
             let outcome = state.send(message, dedupWindow: Int64(dedupWindowMilliseconds))
-            return (outcome, .success(state.take(take)))
+            return SendResult(outcome: outcome, taken: take.map { .success(state.take($0)) })
         }
     }
 

@@ -20,16 +20,14 @@ public protocol MessageStore: DaemonDirectory {
     var backendName: String { get }
 
     /// Stores a message, or detects a duplicate `message_id`; the inbox's watchers are woken.
-    func send(_ message: NewMessage, dedupWindowMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<SendOutcome>
-
-    /// Stores a message and then runs `take`, in one round trip (the take sees the message).
-    /// The take's result is a failure when it failed on its own.
+    /// With `take`, the take runs right behind the send in the same round trip (it sees the
+    /// message), and `SendResult.taken` holds its result.
     func send(
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
-        thenTake take: TakeRequest,
+        thenTake take: TakeRequest?,
         on loop: any EventLoop
-    ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)>
+    ) -> EventLoopFuture<SendResult>
 
     /// Marks up to `limit` messages of an inbox as delivered by this daemon, in priority order,
     /// due released deliveries first within each priority. Expired messages met on the way are
@@ -127,4 +125,11 @@ public protocol DaemonDirectory: Sendable {
 
     /// The live daemons, each with its last reported figures (zero before its first report).
     func liveDaemonFigures(on loop: any EventLoop) -> EventLoopFuture<[String: DaemonFigures]>
+}
+
+extension MessageStore {
+    /// Stores a message with no take behind it (see `send(_:dedupWindowMilliseconds:thenTake:on:)`).
+    public func send(_ message: NewMessage, dedupWindowMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<SendOutcome> {
+        self.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, thenTake: nil, on: loop).map(\.outcome)
+    }
 }

@@ -1,3 +1,5 @@
+import Crypto
+
 /// The Lua scripts of the Redis store. Each runs atomically in Redis, so a crash of a daemon (or
 /// of the connection) never leaves half an operation behind: a message is stored with its dedup
 /// record or not at all; a dead letter leaves the inbox in the same step it enters the dead list.
@@ -23,7 +25,25 @@ enum RedisScripts {
     struct Script: Sendable {
         let name: String
         let source: String
+        /// The SHA1 Redis knows it by (`EVALSHA`).
+        let sha: String
+
+        init(name: String, source: String) {
+            self.name = name
+            self.source = source
+            self.sha = Insecure.SHA1.hash(data: Array(source.utf8)).map { byte in
+                let hex = String(byte, radix: 16)
+                return byte < 16 ? "0" + hex : hex
+            }.joined()
+        }
     }
+
+    /// Every script, loaded on each new connection (`RedisConfiguration.scripts`).
+    static let all: [Script] = [
+        send, takeReplies, putBack, take, release, takeOver, ack, deadLetter, requeueDead,
+        join, renew, leave, liveFigures, live, claimDead, finishTakeOver,
+        coordinationRead, coordinationCommit,
+    ]
 
     /// `now` in epoch ms from Redis' clock, shared by every script.
     private static let clock = """

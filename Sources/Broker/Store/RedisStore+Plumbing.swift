@@ -4,28 +4,10 @@ import NIOCore
 import RedisStreams
 
 /// One command of a store call: plain, or a script with what follows it (key count, keys,
-/// arguments), sent as EVALSHA once its SHA1 is known.
+/// arguments), sent as EVALSHA (every connection loads the scripts when it opens).
 enum StoreCommand {
     case plain(RedisCommand)
     case script(RedisScripts.Script, RedisCommand)
-}
-
-/// SHA1s of the scripts Redis has loaded, by name; EVALSHA saves sending the source with every
-/// call. Filled by SCRIPT LOAD riding along with a script's first EVAL.
-final class ScriptSHAs: Sendable {
-    private let shas = NIOLockedValueBox<[String: String]>([:])
-
-    subscript(name: String) -> String? {
-        self.shas.withLockedValue { $0[name] }
-    }
-
-    func learn(_ name: String, _ sha: String) {
-        self.shas.withLockedValue { $0[name] = sha }
-    }
-
-    func forget(_ name: String) {
-        self.shas.withLockedValue { _ = $0.removeValue(forKey: name) }
-    }
 }
 
 /// Running scripts and commands: EVALSHA with a fallback to EVAL, answers batched per loop,
@@ -53,48 +35,28 @@ extension RedisStore {
     }
 
     /// Submits commands on `loop`'s Redis connection, back to back; a connection failure
-    /// becomes `unavailable`. A script Redis does not know (its cache is lost at a restart) is
-    /// run again from its source, on its own, once the batch is answered; the answer keeps
-    /// its place. The answer arrives on `loop`, with no thread hop.
+    /// becomes `unavailable`. Scripts go by SHA1: each connection loads them when it opens. One
+    /// Redis does not know all the same (`SCRIPT FLUSH` by an operator) is run again from its
+    /// source, on its own, once the batch is answered; the answer keeps its place. The answer
+    /// arrives on `loop`, with no thread hop.
     func call(_ commands: [StoreCommand], on loop: any EventLoop) -> EventLoopFuture<[RedisReply]> {
-        var wire: [RedisCommand] = []
-        wire.reserveCapacity(commands.count + 1)
-        var loading: [String] = []
-        for command in commands {
+        let wire = commands.map { command in
             switch command {
-            case .plain(let plain):
-                wire.append(plain)
-            case .script(let script, let tail):
-                if let sha = self.shas[script.name] {
-                    wire.append(Self.evalSHA(sha, tail))
-                } else {
-                    wire.append(Self.eval(script, tail))
-                    loading.append(script.name)
-                }
+            case .plain(let plain): plain
+            case .script(let script, let tail): Self.evalSHA(script.sha, tail)
             }
         }
-        // Learn the SHA1s of scripts sent by source, in the same round trip.
-        let learned = loading.compactMap { name in commands.lazy.compactMap { command -> RedisScripts.Script? in
-            if case .script(let script, _) = command, script.name == name { return script }
-            return nil
-        }.first }
-        for script in learned { wire.append(.scriptLoad(script.source)) }
-        return self.submit(wire, on: loop).flatMap { replies in
-            for (script, reply) in zip(learned, replies.suffix(learned.count)) {
-                if let sha = reply.string, reply.errorMessage == nil { self.shas.learn(script.name, sha) }
-            }
-            let answers = Array(replies.prefix(commands.count))
-            var retries: [(Int, RedisScripts.Script, RedisCommand)] = []
+        return self.submit(wire, on: loop).flatMap { answers in
+            var retries: [(Int, RedisCommand)] = []
             for (index, command) in commands.enumerated() {
                 if case .script(let script, let tail) = command, answers[index].isNoScriptError {
-                    self.shas.forget(script.name)
-                    retries.append((index, script, tail))
+                    retries.append((index, Self.eval(script, tail)))
                 }
             }
             guard !retries.isEmpty else { return loop.makeSucceededFuture(answers) }
             let first = answers
             let retried = retries
-            return self.call(retried.map { .script($0.1, $0.2) }, on: loop).map { again in
+            return self.submit(retried.map(\.1), on: loop).map { again in
                 var answers = first
                 for (retry, reply) in zip(retried, again) { answers[retry.0] = reply }
                 return answers

@@ -24,7 +24,6 @@ public final class RedisStore: MessageStore {
     /// `WAIT`, sent after each send and task change when replicas must confirm them.
     let waitCommand: StoreCommand?
     let waitReplicas: Int
-    let shas = ScriptSHAs()
     /// Random per process: tells this run's lease from a previous run's with the same id.
     let instance = String(UInt64.random(in: .min ... .max), radix: 36)
     /// Streams whose consumer group this process has created (see `plainSend`).
@@ -94,7 +93,9 @@ public final class RedisStore: MessageStore {
         )
         self.daemonID = daemonID
         let endpoint = RedisEndpoint(configuration: redis)
-        self.client = RedisClient(configuration: redis, endpoint: endpoint)
+        var commands = redis
+        commands.scripts = RedisScripts.all.map(\.source)
+        self.client = RedisClient(configuration: commands, endpoint: endpoint)
         self.sentinelWatcher = SentinelWatcher(endpoint: endpoint, loop: loop)
         self.sentinelWatcher?.start()
         self.waitReplicas = settings.waitReplicas
@@ -126,33 +127,22 @@ public final class RedisStore: MessageStore {
     public func send(
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
+        thenTake take: TakeRequest?,
         on loop: any EventLoop
-    ) -> EventLoopFuture<SendOutcome> {
+    ) -> EventLoopFuture<SendResult> {
+        // One pipeline: the send, WAIT when replicas must confirm, then the take. The take's
+        // commands may start with an SADD, so its answer is the last reply.
         var commands = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
-        let count = commands.count
+        let sendCount = commands.count
         if let wait = self.waitCommand { commands.append(wait) }
+        if let take { commands += self.takeCommands(take) }
         return self.call(commands, on: loop).flatMapThrowing { replies in
-            let outcome = try Self.decodeSend(replies.prefix(count))
-            if self.waitCommand != nil { try self.checkWait(replies[count]) }
-            return outcome
-        }
-    }
-
-    public func send(
-        _ message: NewMessage,
-        dedupWindowMilliseconds: Int,
-        thenTake take: TakeRequest,
-        on loop: any EventLoop
-    ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)> {
-        let send = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
-        // The take may start with the SADD of `takeCommands`: the send's replies are its own.
-        let sendCount = send.count
-        let wait = self.waitCommand.map { [$0] } ?? []
-        return self.call(send + wait + self.takeCommands(take), on: loop).flatMapThrowing { replies in
             let outcome = try Self.decodeSend(replies.prefix(sendCount))
-            if !wait.isEmpty { try self.checkWait(replies[sendCount]) }
-            let taken = Result<TakeResult, any Error> { try Self.decodeTake(replies[replies.count - 1]) }
-            return (outcome, taken)
+            if self.waitCommand != nil { try self.checkWait(replies[sendCount]) }
+            let taken = take.map { take in
+                Result<TakeResult, any Error> { try self.decodeTake(take, replies[replies.count - 1], on: loop) }
+            }
+            return SendResult(outcome: outcome, taken: taken)
         }
     }
 
@@ -248,26 +238,87 @@ public final class RedisStore: MessageStore {
     }
 
     public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
-        self.call(self.takeCommands(request), on: loop).flatMapThrowing { try Self.decodeTake($0[$0.count - 1]) }
+        self.call(self.takeCommands(request), on: loop).flatMapThrowing { try self.decodeTake(request, $0[$0.count - 1], on: loop) }
     }
 
-    /// The take script, after recording the inbox among this daemon's (once per inbox and
+    /// The take's commands, after recording the inbox among this daemon's (once per inbox and
     /// process: if the daemon dies, its takeover looks there for what it had delivered).
+    /// A take of everything is the take script; a take of one priority's unread messages is a
+    /// plain `XREADGROUP` (see `TakeRequest.Scope.unread`).
     private func takeCommands(_ request: TakeRequest) -> [StoreCommand] {
         var commands: [StoreCommand] = []
         if self.inboxesRecorded.withLockedValue({ $0.insert(request.inbox).inserted }) {
             commands.append(.plain(RedisCommand("SADD", self.keys.daemonInboxes(self.daemonID), request.inbox)))
         }
-        var tail = RedisCommand()
-        tail.append(7)
-        for key in self.keys.streams(request.inbox) { tail.append(key) }
-        tail.append(self.keys.retries(request.inbox))
-        tail.append(self.keys.delayed(request.inbox))
-        tail.append(self.keys.stats)
-        tail.append(request.limit)
-        tail.append(self.daemonID)
-        commands.append(.script(RedisScripts.take, tail))
+        switch request.scope {
+        case .unread(let priority):
+            var read = RedisCommand("XREADGROUP", "GROUP", "agentd", self.daemonID, "COUNT")
+            read.append(request.limit)
+            read.append("STREAMS")
+            read.append(self.keys.stream(request.inbox, priority))
+            read.append(">")
+            commands.append(.plain(read))
+        case .all:
+            var tail = RedisCommand()
+            tail.append(7)
+            for key in self.keys.streams(request.inbox) { tail.append(key) }
+            tail.append(self.keys.retries(request.inbox))
+            tail.append(self.keys.delayed(request.inbox))
+            tail.append(self.keys.stats)
+            tail.append(request.limit)
+            tail.append(self.daemonID)
+            commands.append(.script(RedisScripts.take, tail))
+        }
         return commands
+    }
+
+    /// A take's answer. A plain read's bookkeeping, which the script does inside Redis, follows
+    /// it as commands of their own (not waited for): the `delivered` count, and the removal of
+    /// entries found past their TTL.
+    private func decodeTake(_ request: TakeRequest, _ reply: RedisReply, on loop: any EventLoop) throws -> TakeResult {
+        guard case .unread(let priority) = request.scope else { return try Self.decodeTake(reply) }
+        if let message = reply.errorMessage {
+            // NOGROUP: Redis lost the group (a restart without persistence). Nothing was read;
+            // the engine's next take is the script, which creates the group again.
+            guard message.hasPrefix("NOGROUP") else {
+                throw AgentdError.internal(cause: RedisStoreError(message: "take: \(message)"))
+            }
+            return TakeResult(taken: [], expired: 0, exhausted: false, retryInMilliseconds: nil)
+        }
+        let entries = try StreamReplies.read(reply)
+        let now = WallClock.nowMilliseconds()
+        var taken: [TakenMessage] = []
+        taken.reserveCapacity(entries.count)
+        var expired: [String] = []
+        for entry in entries {
+            guard let entryID = EntryID(entry.id) else { throw Self.unexpected("take", reply) }
+            // The expiry was set from Redis' clock; this daemon's may differ by its skew.
+            if let expiry = entry.field("x").flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }), expiry <= now {
+                expired.append(entry.id)
+                continue
+            }
+            let messageID = entry.field("i").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            taken.append(TakenMessage(ref: EntryRef(priority: priority, entryID: entryID), messageID: messageID, body: entry.field("m") ?? [], attempt: 1))
+        }
+        var bookkeeping: [StoreCommand] = []
+        if !taken.isEmpty {
+            var delivered = RedisCommand("HINCRBY", self.keys.stats, "delivered")
+            delivered.append(taken.count)
+            bookkeeping.append(.plain(delivered))
+        }
+        if !expired.isEmpty {
+            let key = self.keys.stream(request.inbox, priority)
+            bookkeeping.append(.plain(RedisCommand("XACK", arguments: [key, "agentd"] + expired)))
+            bookkeeping.append(.plain(RedisCommand("XDEL", arguments: [key] + expired)))
+            var count = RedisCommand("HINCRBY", self.keys.stats, "expired")
+            count.append(expired.count)
+            bookkeeping.append(.plain(count))
+            var pending = RedisCommand("HINCRBY", self.keys.stats, "pending")
+            pending.append(-expired.count)
+            bookkeeping.append(.plain(pending))
+        }
+        if !bookkeeping.isEmpty { _ = self.call(bookkeeping, on: loop) }
+        return TakeResult(taken: taken, expired: expired.count, exhausted: entries.count < request.limit, retryInMilliseconds: nil)
     }
 
     static func decodeTake(_ reply: RedisReply) throws -> TakeResult {

@@ -104,17 +104,48 @@ public enum SendOutcome: Sendable, Equatable {
     case conflict
 }
 
+/// What `send` did, and what the take that rode along with it found.
+public struct SendResult: Sendable {
+    /// The send's own outcome.
+    public var outcome: SendOutcome
+    /// The take's result when one rode along (a failure when it failed on its own); nil when
+    /// none did.
+    public var taken: Result<TakeResult, any Error>?
+
+    /// Creates a result.
+    public init(outcome: SendOutcome, taken: Result<TakeResult, any Error>? = nil) {
+        self.outcome = outcome
+        self.taken = taken
+    }
+}
+
 /// One `take`: up to `limit` messages of an inbox.
 public struct TakeRequest: Sendable {
+    /// What a take looks at.
+    public enum Scope: Sendable, Equatable {
+        /// Everything deliverable: due delayed sends, due released deliveries, then unread
+        /// messages, priority by priority, skipping expired ones.
+        case all
+        /// Only the unread messages of one priority. The caller knows the inbox held nothing
+        /// else deliverable a moment ago (its last take found it empty and nothing is due), so
+        /// a message just sent at this priority is what there is: the Redis store reads it
+        /// with one plain `XREADGROUP` instead of the take script. A store may always look at
+        /// more than asked.
+        case unread(Priority)
+    }
+
     /// The inbox (agent id).
     public var inbox: String
     /// Most messages to deliver.
     public var limit: Int
+    /// What to look at.
+    public var scope: Scope
 
     /// Creates a take request.
-    public init(inbox: String, limit: Int) {
+    public init(inbox: String, limit: Int, scope: Scope = .all) {
         self.inbox = inbox
         self.limit = limit
+        self.scope = scope
     }
 }
 

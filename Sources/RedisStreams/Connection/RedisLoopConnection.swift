@@ -193,7 +193,8 @@ final class RedisLoopConnection: @unchecked Sendable {
             }
     }
 
-    /// AUTH and SELECT as configured, pipelined; any error reply fails the connection.
+    /// AUTH and SELECT as configured, the master check, and the scripts to load, pipelined;
+    /// any error reply fails the connection.
     private func handshake(_ channel: any Channel) -> EventLoopFuture<Void> {
         var commands: [RedisCommand] = []
         if let password = self.configuration.password {
@@ -206,10 +207,13 @@ final class RedisLoopConnection: @unchecked Sendable {
         if self.configuration.database != 0 {
             commands.append(RedisCommand("SELECT", String(self.configuration.database)))
         }
-        let checksRole = self.endpoint.followsFailovers
-        if checksRole {
-            // The sentinels' answer may be a moment old: make sure this is the master.
+        // The sentinels' answer may be a moment old: make sure this is the master.
+        let roleIndex = self.endpoint.followsFailovers ? commands.count : nil
+        if roleIndex != nil {
             commands.append(RedisCommand("ROLE"))
+        }
+        for script in self.configuration.scripts {
+            commands.append(RedisCommand("SCRIPT", "LOAD", script))
         }
         guard !commands.isEmpty else { return self.loop.makeSucceededVoidFuture() }
         let promise = self.loop.makePromise(of: Void.self)
@@ -222,7 +226,7 @@ final class RedisLoopConnection: @unchecked Sendable {
                 }).first {
                     // The password is never part of the message: only the command's name.
                     promise.fail(RedisStreamsError.serverError("\(name) failed: \(message)"))
-                } else if checksRole, let role = replies.last?.array?.first?.string, role != "master" {
+                } else if let roleIndex, roleIndex < replies.count, let role = replies[roleIndex].array?.first?.string, role != "master" {
                     promise.fail(RedisStreamsError.unreachable("the sentinels' master is a \(role) now (failover in progress)"))
                 } else {
                     promise.succeed()

@@ -25,16 +25,12 @@ private final class ScriptedStore: MessageStore {
         self.inner.pending(inbox: held.inbox, on: loop).cascade(to: held.promise)
     }
 
-    func send(_ message: NewMessage, dedupWindowMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<SendOutcome> {
-        self.inner.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, on: loop)
-    }
-
     func send(
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
-        thenTake take: TakeRequest,
+        thenTake take: TakeRequest?,
         on loop: any EventLoop
-    ) -> EventLoopFuture<(SendOutcome, Result<TakeResult, any Error>)> {
+    ) -> EventLoopFuture<SendResult> {
         self.inner.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, thenTake: take, on: loop)
     }
 

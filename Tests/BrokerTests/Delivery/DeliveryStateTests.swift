@@ -251,8 +251,8 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         defer { f.finish() }
         let session = f.session()
         // No demand: nothing rides along with a send.
-        let idle = f.state.takeAlongsideSend(to: "a")
-        let unknown = f.state.takeAlongsideSend(to: "nobody")
+        let idle = f.state.takeAlongsideSend(to: "a", priority: .medium)
+        let unknown = f.state.takeAlongsideSend(to: "nobody", priority: .medium)
         #expect(idle == nil)
         #expect(unknown == nil)
         let (_, first) = f.fetch(session, limit: 3, wait: .seconds(5))
@@ -261,16 +261,59 @@ private func deadLetters(_ actions: [DeliveryAction]) -> [(String, EntryRef, Dea
         #expect(f.state.inboxes["a"]?.mayHaveNew == false)
 
         let generation = try #require(f.state.inboxes["a"]?.generation)
-        let reserved = f.state.takeAlongsideSend(to: "a")
-        let (request, expected) = try #require(reserved)
-        #expect(request.inbox == "a")
-        #expect(request.limit == 3)
-        #expect(expected == generation + 1)
+        let alongside = f.state.takeAlongsideSend(to: "a", priority: .high)
+        let reserved = try #require(alongside)
+        #expect(reserved.request.inbox == "a")
+        #expect(reserved.request.limit == 3)
+        #expect(reserved.generation == generation + 1)
         #expect(f.state.inboxes["a"]?.taking == true)
         // A take is reserved: no second one, neither beside a send nor from the pump.
-        let second = f.state.takeAlongsideSend(to: "a")
+        let second = f.state.takeAlongsideSend(to: "a", priority: .high)
         #expect(second == nil)
         #expect(takes(f.stored()).isEmpty)
+    }
+
+    /// The take beside a send reads only the send's priority when the inbox is known to hold
+    /// nothing else: its last take found it empty and nothing came or is due since.
+    @Test func takeAlongsideSendReadsOnlyTheSendsPriorityWhenTheInboxIsKnownEmpty() throws {
+        var f = Fixture()
+        defer { f.finish() }
+        let session = f.session()
+        // A fresh inbox may hold anything: the whole take.
+        let beforeDemand = f.state.takeAlongsideSend(to: "a", priority: .low)
+        #expect(beforeDemand == nil)
+        let (_, first) = f.fetch(session, limit: 2, wait: .seconds(5))
+        #expect(takes(first).first?.scope == .all)
+        _ = f.taken([], exhausted: true)
+        let knownTake = f.state.takeAlongsideSend(to: "a", priority: .low)
+        let known = try #require(knownTake)
+        #expect(known.request.scope == .unread(.low))
+
+        // The send is noted, then its take finds the message: the inbox is known empty again,
+        // and the message goes to the fetch.
+        #expect(takes(f.stored()).isEmpty)
+        let delivered = f.taken([taken("m", 1, priority: .low)], exhausted: true, generation: known.generation)
+        #expect(try completions(delivered).map(\.1.count) == [1])
+        #expect(f.state.inboxes["a"]?.mayHaveNew == false)
+        let (_, again) = f.fetch(session, limit: 2, wait: .seconds(5))
+        #expect(takes(again).isEmpty)
+        let knownAgainTake = f.state.takeAlongsideSend(to: "a", priority: .medium)
+        #expect(try #require(knownAgainTake).request.scope == .unread(.medium))
+        f.state.inboxes["a"]?.taking = false
+
+        // Something noted without a take beside it (another daemon's wake-up, a release): the
+        // inbox may hold anything, and the take beside the next send looks at everything.
+        let noted = f.stored()
+        #expect(takes(noted).map(\.scope) == [.all])
+        f.state.inboxes["a"]?.taking = false
+        let unknownTake = f.state.takeAlongsideSend(to: "a", priority: .low)
+        #expect(try #require(unknownTake).request.scope == .all)
+
+        // A released delivery or a delayed send due later: everything too.
+        _ = f.taken([], exhausted: true, retryIn: 5_000)
+        #expect(f.state.inboxes["a"]?.mayHaveNew == false)
+        let dueTake = f.state.takeAlongsideSend(to: "a", priority: .low)
+        #expect(try #require(dueTake).request.scope == .all)
     }
 
     // MARK: Attempts and the store's timing

@@ -4,7 +4,8 @@ import Testing
 
 @testable import Broker
 
-/// `send(_:thenTake:)`: the take runs right after the send, so it sees the new message.
+/// `send(_:thenTake:)`: the take runs right after the send, so it sees the new message; a take
+/// of one priority's unread messages (`TakeRequest.Scope.unread`) finds it too.
 @Suite struct SendThenTakeTests {
     private func message(_ id: String, priority: Priority = .medium, sender: String = "s", clientChosen: Bool = true) -> NewMessage {
         NewMessage(
@@ -19,26 +20,45 @@ import Testing
         )
     }
 
-    private func takeRequest(_ limit: Int) -> TakeRequest {
-        TakeRequest(inbox: "box", limit: limit)
+    private func takeRequest(_ limit: Int, scope: TakeRequest.Scope = .all) -> TakeRequest {
+        TakeRequest(inbox: "box", limit: limit, scope: scope)
     }
 
-    @Test(arguments: StoreBackend.available)
-    func theTakeSeesTheMessageJustSent(backend: StoreBackend) async throws {
+    /// Sends and takes in one call; the take's own failure is thrown.
+    private func sendThenTake(
+        _ store: any MessageStore,
+        _ message: NewMessage,
+        _ take: TakeRequest,
+        on loop: any EventLoop
+    ) async throws -> (SendOutcome, TakeResult) {
+        let result = try await store.send(message, dedupWindowMilliseconds: 60_000, thenTake: take, on: loop).get()
+        let taken = try #require(result.taken)
+        return (result.outcome, try taken.get())
+    }
+
+    @Test(arguments: StoreBackend.available, [TakeRequest.Scope.all, .unread(.medium)])
+    func theTakeSeesTheMessageJustSent(backend: StoreBackend, scope: TakeRequest.Scope) async throws {
         try await withStore(backend) { store, loop in
             // Twice: the first call may load the scripts, the second runs both in one round trip.
             for (index, id) in ["a", "b"].enumerated() {
-                let (outcome, taken) = try await store.send(
-                    self.message(id),
-                    dedupWindowMilliseconds: 60_000,
-                    thenTake: self.takeRequest(10),
-                    on: loop
-                ).get()
+                let (outcome, result) = try await self.sendThenTake(store, self.message(id, clientChosen: index == 0), self.takeRequest(10, scope: scope), on: loop)
                 #expect(outcome == .stored, "send \(index)")
-                let result = try taken.get()
                 #expect(result.taken.map(\.messageID) == [id])
                 #expect(result.taken.first?.attempt == 1)
+                #expect(result.exhausted)
             }
+            // Counted as delivered, whichever way it was read (a plain read counts behind its
+            // answer, so the count may need a moment).
+            #expect(try await eventually { try await store.counters(on: loop).get().delivered == 2 })
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func aSendWithoutATakeHasNoTakeResult(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, loop in
+            let result = try await store.send(self.message("a"), dedupWindowMilliseconds: 60_000, thenTake: nil, on: loop).get()
+            #expect(result.outcome == .stored)
+            #expect(result.taken == nil)
         }
     }
 
@@ -46,14 +66,9 @@ import Testing
     func aDuplicateSendStillRunsTheTake(backend: StoreBackend) async throws {
         try await withStore(backend) { store, loop in
             _ = try await store.send(self.message("x", priority: .high), dedupWindowMilliseconds: 60_000, on: loop).get()
-            let (outcome, taken) = try await store.send(
-                self.message("x", priority: .high),
-                dedupWindowMilliseconds: 60_000,
-                thenTake: self.takeRequest(10),
-                on: loop
-            ).get()
+            let (outcome, taken) = try await self.sendThenTake(store, self.message("x", priority: .high), self.takeRequest(10), on: loop)
             #expect(outcome == .duplicate)
-            #expect(try taken.get().taken.map(\.messageID) == ["x"])
+            #expect(taken.taken.map(\.messageID) == ["x"])
         }
     }
 
@@ -63,31 +78,16 @@ import Testing
     func theOutcomeIsTheSendsOwnBehindTheFirstTakeOfAnInbox(backend: StoreBackend) async throws {
         try await withStore(backend) { store, loop in
             #expect(try await store.send(self.message("x", sender: "a"), dedupWindowMilliseconds: 60_000, on: loop).get() == .stored)
-            let (conflict, first) = try await store.send(
-                self.message("x", sender: "b"),
-                dedupWindowMilliseconds: 60_000,
-                thenTake: self.takeRequest(10),
-                on: loop
-            ).get()
+            let (conflict, first) = try await self.sendThenTake(store, self.message("x", sender: "b"), self.takeRequest(10), on: loop)
             #expect(conflict == .conflict)
-            #expect(try first.get().taken.map(\.messageID) == ["x"])
-            let (duplicate, second) = try await store.send(
-                self.message("x", sender: "a"),
-                dedupWindowMilliseconds: 60_000,
-                thenTake: self.takeRequest(10),
-                on: loop
-            ).get()
+            #expect(first.taken.map(\.messageID) == ["x"])
+            let (duplicate, second) = try await self.sendThenTake(store, self.message("x", sender: "a"), self.takeRequest(10), on: loop)
             #expect(duplicate == .duplicate)
-            #expect(try second.get().taken.isEmpty)
+            #expect(second.taken.isEmpty)
             // A server-chosen id (plain commands, no script) behind a take.
-            let (stored, third) = try await store.send(
-                self.message("y", clientChosen: false),
-                dedupWindowMilliseconds: 60_000,
-                thenTake: self.takeRequest(10),
-                on: loop
-            ).get()
+            let (stored, third) = try await self.sendThenTake(store, self.message("y", clientChosen: false), self.takeRequest(10), on: loop)
             #expect(stored == .stored)
-            #expect(try third.get().taken.map(\.messageID) == ["y"])
+            #expect(third.taken.map(\.messageID) == ["y"])
             #expect(try await store.counters(on: loop).get().sent == 2)
         }
     }
