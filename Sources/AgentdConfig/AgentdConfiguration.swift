@@ -31,6 +31,10 @@ public struct AgentdConfiguration: Sendable, Equatable {
     public var maxFrameBytes: Int
     /// `max_connections`: open connections before new ones get `overloaded`; ≥ 1. Default 16 384.
     public var maxConnections: Int
+    /// `event_loop_threads`: threads serving connections (and their Redis I/O); 0 = one per
+    /// core. Default 0. Fewer threads hand fewer messages from thread to thread (lower latency
+    /// at light load on a small machine); more move more messages (docs/performance.md).
+    public var eventLoopThreads: Int
     /// `max_in_flight_per_connection`: requests of one connection processed at once; ≥ 1. Default 128.
     public var maxInFlightPerConnection: Int
     /// `max_outbound_bytes`: bytes waiting to be written to one connection before agentd closes
@@ -107,6 +111,7 @@ public struct AgentdConfiguration: Sendable, Equatable {
         self.logFormat = .text
         self.maxFrameBytes = 1_048_576
         self.maxConnections = 16_384
+        self.eventLoopThreads = 0
         self.maxInFlightPerConnection = 128
         self.maxOutboundBytes = 64 * 1_048_576
         self.taskRetentionMilliseconds = 86_400_000

@@ -22,7 +22,8 @@ struct Daemon {
         // Token mode with a missing or bad tokens file stops here: better than refusing every agent.
         let tokens = try self.loadTokens()
         let metricsRegistry = self.bootstrapMetrics()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let threads = self.configuration.eventLoopThreads == 0 ? System.coreCount : self.configuration.eventLoopThreads
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let daemonID = DaemonIdentity.make(configured: self.configuration.daemonID, hostName: ProcessInfo.processInfo.hostName)
         let store = StoreFactory.make(self.configuration, daemonID: daemonID, loop: group.next())
         let auditLog = AuditService.makeLog(self.configuration, logger: self.logger)

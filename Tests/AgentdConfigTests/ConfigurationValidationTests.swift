@@ -14,6 +14,8 @@ import Testing
         ("max_frame_bytes = 63", "agentd.toml:1: max_frame_bytes: expected an integer from 64 to 67108864, got 63"),
         ("max_frame_bytes = 67_108_865", "agentd.toml:1: max_frame_bytes: expected an integer from 64 to 67108864, got 67108865"),
         ("max_connections = 0", "agentd.toml:1: max_connections: expected an integer ≥ 1, got 0"),
+        ("event_loop_threads = -1", "agentd.toml:1: event_loop_threads: expected an integer from 0 to 1024, got -1"),
+        ("event_loop_threads = 1025", "agentd.toml:1: event_loop_threads: expected an integer from 0 to 1024, got 1025"),
         ("max_deliveries = -1", "agentd.toml:1: max_deliveries: expected an integer ≥ 1, got -1"),
         ("ack_timeout_ms = 0", "agentd.toml:1: ack_timeout_ms: expected an integer ≥ 1, got 0"),
         ("heartbeat_timeout_ms = 0", "agentd.toml:1: heartbeat_timeout_ms: expected an integer ≥ 1, got 0"),

@@ -25,6 +25,7 @@ struct EnvironmentCase: Sendable, CustomTestStringConvertible {
         EnvironmentCase(variable: "AGENTD_LOG_FORMAT", value: "JSON") { $0.logFormat == .json },
         EnvironmentCase(variable: "AGENTD_MAX_FRAME_BYTES", value: "4096") { $0.maxFrameBytes == 4096 },
         EnvironmentCase(variable: "AGENTD_MAX_CONNECTIONS", value: "10") { $0.maxConnections == 10 },
+        EnvironmentCase(variable: "AGENTD_EVENT_LOOP_THREADS", value: "1") { $0.eventLoopThreads == 1 },
         EnvironmentCase(variable: "AGENTD_MAX_IN_FLIGHT_PER_CONNECTION", value: "11") { $0.maxInFlightPerConnection == 11 },
         EnvironmentCase(variable: "AGENTD_MAX_OUTBOUND_BYTES", value: "70000") { $0.maxOutboundBytes == 70_000 },
         EnvironmentCase(variable: "AGENTD_HELLO_TIMEOUT_MS", value: "21") { $0.helloTimeoutMilliseconds == 21 },

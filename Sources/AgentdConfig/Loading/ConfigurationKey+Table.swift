@@ -19,6 +19,8 @@ extension ConfigurationKey {
         // in memory per connection, so the ceiling bounds what a single client can pin.
         .integer("max_frame_bytes", \.maxFrameBytes, 64...(64 * 1_048_576)),
         .integer("max_connections", \.maxConnections, 1...Int.max),
+        // 0 = one per core; 1024: far past any core count, bounds a typo's threads.
+        .integer("event_loop_threads", \.eventLoopThreads, 0...1024),
         .integer("max_in_flight_per_connection", \.maxInFlightPerConnection, 1...Int.max),
         // 64 KiB: NIO's write buffer high-water mark must fit below it, or every connection
         // that pauses reading would count as slow.
