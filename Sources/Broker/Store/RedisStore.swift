@@ -273,8 +273,10 @@ public final class RedisStore: MessageStore {
     }
 
     /// A take's answer. A plain read's bookkeeping, which the script does inside Redis, follows
-    /// it as commands of their own (not waited for): the `delivered` count, and the removal of
-    /// entries found past their TTL.
+    /// it as commands of their own, not waited for: the `delivered` count, and the removal of
+    /// entries found past their TTL. (If the daemon dies
+    /// first, the count misses them; an expired entry stays in its pending list, and the
+    /// takeover expires it.)
     private func decodeTake(_ request: TakeRequest, _ reply: RedisReply, on loop: any EventLoop) throws -> TakeResult {
         guard case .unread(let priority) = request.scope else { return try Self.decodeTake(reply) }
         if let message = reply.errorMessage {
@@ -317,7 +319,12 @@ public final class RedisStore: MessageStore {
             pending.append(-expired.count)
             bookkeeping.append(.plain(pending))
         }
-        if !bookkeeping.isEmpty { _ = self.call(bookkeeping, on: loop) }
+        if !bookkeeping.isEmpty {
+            // After what this answer is for (the push, the send's reply) has gone out: a write
+            // to Redis now would come first on the wire and wake Redis ahead of it.
+            let commands = bookkeeping
+            loop.execute { _ = self.call(commands, on: loop) }
+        }
         return TakeResult(taken: taken, expired: expired.count, exhausted: entries.count < request.limit, retryInMilliseconds: nil)
     }
 

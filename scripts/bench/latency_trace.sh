@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Where one message's time goes at light load (issue 16). Usage:
+#   scripts/bench/latency_trace.sh [AGENTD_BINARY] [-- AGENTD_ENV=VALUE ...]
+# Starts a private redis-server and the given agentd (default: the release build of bench.sh),
+# runs `agentd-bench latency --rate 1000`, records syscall and scheduler tracepoints of the whole
+# machine for 2 s with `perf record` (needs root or perf_event_paranoid <= 1), and prints the
+# median time of each step from the client's send to its read of the push
+# (scripts/bench/latency_trace.py). Other work on the machine shows up in the figures.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+agentd="${1:-.build-release-bench/release/agentd}"
+[ $# -gt 0 ] && shift
+[ "${1:-}" = "--" ] && shift
+bench=".build-release-bench/release/agentd-bench"
+[ -x "$bench" ] || { echo "latency_trace.sh: no $bench (run scripts/bench.sh once)" >&2; exit 1; }
+command -v perf >/dev/null || { echo "latency_trace.sh: perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
+
+workdir="$(mktemp -d "${TMPDIR:-/tmp}/agentd-trace.XXXXXX")"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" --logfile "$workdir/redis.log" &
+redis_pid=$!
+agentd_pid=""; bench_pid=""
+cleanup() {
+    for pid in $bench_pid $agentd_pid $redis_pid; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+env "$@" "$agentd" --listen 127.0.0.1:0 --redis "127.0.0.1:$port" --backend redis --log-level warning 2>"$workdir/agentd.log" &
+agentd_pid=$!
+listen=""
+for _ in $(seq 1 100); do
+    listen="$(grep -a -o 'agentd ready listen=[^ ]*' "$workdir/agentd.log" | sed 's/.*listen=//' || true)"
+    [ -n "$listen" ] && break; sleep 0.1
+done
+[ -n "$listen" ] || { echo "latency_trace.sh: agentd did not start" >&2; cat "$workdir/agentd.log" >&2; exit 1; }
+"$bench" latency --server "$listen" --messages 6000 --rate 1000 --json > "$workdir/bench.out" &
+bench_pid=$!
+sleep 2
+tids() { ls "/proc/$1/task" | paste -sd, -; }
+events=()
+for e in syscalls:sys_enter_read syscalls:sys_exit_read syscalls:sys_enter_write syscalls:sys_exit_write \
+    syscalls:sys_enter_epoll_wait syscalls:sys_exit_epoll_wait sched:sched_switch sched:sched_wakeup; do
+    events+=(-e "$e" --exclude-perf)
+done
+bench_tids="$(tids "$bench_pid")"; agentd_tids="$(tids "$agentd_pid")"; redis_tids="$(tids "$redis_pid")"
+perf record -q -o "$workdir/perf.data" "${events[@]}" -a -- sleep 2 2>/dev/null
+wait "$bench_pid" || true; bench_pid=""
+grep '^{' "$workdir/bench.out" || true
+perf script -i "$workdir/perf.data" -F comm,tid,cpu,time,event,trace 2>/dev/null > "$workdir/events.txt"
+python3 scripts/bench/latency_trace.py "$workdir/events.txt" --bench-tids "$bench_tids" \
+    --agentd-tids "$agentd_tids" --redis-tids "$redis_tids"
