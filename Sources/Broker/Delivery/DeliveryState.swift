@@ -48,7 +48,7 @@ struct DeliveryState: Sendable {
 
     mutating func detach(_ session: SessionLink, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
         let agent = session.agentID
-        guard var inbox = self.inboxes[agent] else { return }
+        guard var inbox = self.inboxes.removeValue(forKey: agent) else { return }
         inbox.sessions -= 1
         if inbox.subscribers.removeValue(forKey: session.id) != nil {
             inbox.subscriberOrder.removeAll { $0 == session.id }
@@ -106,7 +106,7 @@ struct DeliveryState: Sendable {
 
     mutating func subscribe(_ session: SessionLink, prefetch: Int, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
         let agent = session.agentID
-        var inbox = self.inboxes[agent, default: InboxState()]
+        var inbox = self.inboxes.removeValue(forKey: agent) ?? InboxState()
         // Pushed messages still unacked on this connection use up part of the new prefetch.
         let unacked = inbox.inFlight.values.count { $0.sessionID == session.id && $0.pushed }
         if inbox.subscribers[session.id] == nil {
@@ -125,7 +125,7 @@ struct DeliveryState: Sendable {
     /// Takes acked messages out of flight; returns the store entries to remove.
     mutating func ack(_ session: SessionLink, messageIDs: [String], now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) -> [EntryRef] {
         let agent = session.agentID
-        guard var inbox = self.inboxes[agent] else { return [] }
+        guard var inbox = self.inboxes.removeValue(forKey: agent) else { return [] }
         var refs: [EntryRef] = []
         for id in messageIDs {
             guard let record = inbox.inFlight.removeValue(forKey: id) else { continue }
@@ -224,12 +224,13 @@ struct DeliveryState: Sendable {
     /// Ends a delivery in this state's books (the store is told by the caller's action): the
     /// in-flight record is removed and a pushed message's credit given back.
     private mutating func takeOutOfFlight(inbox agent: String, messageID: String) -> InFlight? {
-        guard var inbox = self.inboxes[agent], let record = inbox.inFlight.removeValue(forKey: messageID) else { return nil }
+        guard var inbox = self.inboxes.removeValue(forKey: agent) else { return nil }
+        defer { self.inboxes[agent] = inbox }
+        guard let record = inbox.inFlight.removeValue(forKey: messageID) else { return nil }
         self.inFlightTotal -= 1
         if record.pushed {
             inbox.subscribers[record.sessionID]?.credit += 1
         }
-        self.inboxes[agent] = inbox
         return record
     }
 
@@ -264,7 +265,7 @@ struct DeliveryState: Sendable {
     /// Starts a take when the inbox has demand and may have supply; otherwise answers the
     /// fetches that cannot wait any longer.
     mutating func pump(_ agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
-        guard var inbox = self.inboxes[agent], !inbox.taking else { return }
+        guard self.inboxes[agent]?.taking == false, var inbox = self.inboxes.removeValue(forKey: agent) else { return }
         defer { self.inboxes[agent] = inbox }
         // Waiting requests look first: an ordinary take could hand their replies to others.
         if let request = self.replyTake(&inbox, agent: agent) {
@@ -296,11 +297,10 @@ struct DeliveryState: Sendable {
     /// starts: concurrent sends have no order between them anyway.
     mutating func takeAlongsideSend(to agent: String, priority: Priority) -> AlongsideTake? {
         // A waiting request looks for its reply first (`pump`), so not alongside the send.
-        guard var inbox = self.inboxes[agent], !inbox.taking, inbox.replyWaiters.isEmpty else { return nil }
+        guard let inbox = self.inboxes[agent], !inbox.taking, inbox.replyWaiters.isEmpty else { return nil }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return nil }
-        inbox.taking = true
-        self.inboxes[agent] = inbox
+        self.inboxes[agent]?.taking = true
         let knownEmpty = !inbox.mayHaveNew && inbox.wakeAt == nil && !inbox.resyncPending
         return AlongsideTake(
             request: TakeRequest(inbox: agent, limit: demand, scope: knownEmpty ? .unread(priority) : .all),
@@ -317,7 +317,7 @@ struct DeliveryState: Sendable {
         wallNow: Int64,
         actions: inout [DeliveryAction]
     ) {
-        guard var inbox = self.inboxes[agent] else {
+        guard var inbox = self.inboxes.removeValue(forKey: agent) else {
             // Nobody to give them to any more: back to the store, not counted as attempts.
             for message in result.taken {
                 actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: message.ref, deliveries: message.attempt - 1, delayMilliseconds: 0)))
