@@ -182,6 +182,10 @@ protocol CoordinationStore: Sendable {
     func read(_ query: CoordinationQuery, on loop: any EventLoop) -> EventLoopFuture<CoordinationSnapshot>
     /// Commits a transaction atomically, or reports a conflict.
     func commit(_ transaction: CoordinationTransaction, on loop: any EventLoop) -> EventLoopFuture<CommitOutcome>
+    /// Commits each transaction on its own (each all or nothing, whatever the others do), in one
+    /// store step; answers their outcomes in order. Many small commits at once (the sweeper's
+    /// offline marks) cost one call instead of one each.
+    func commitEach(_ transactions: [CoordinationTransaction], on loop: any EventLoop) -> EventLoopFuture<[CommitOutcome]>
     /// Outbox messages committed at least `olderThan` ms ago (store clock), up to 100.
     func staleOutbox(olderThan: Int64, on loop: any EventLoop) -> EventLoopFuture<[OutboxMessage]>
     /// Forgets an outbox message that was sent.

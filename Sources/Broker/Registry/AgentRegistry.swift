@@ -141,14 +141,14 @@ final class AgentRegistry: Sendable {
     /// when the next agent could time out (store clock), with the store's now.
     func sweep(timeout: Int64) -> EventLoopFuture<(offline: [String], next: Int64?, now: Int64)> {
         self.store.read(CoordinationQuery(silentFor: timeout), on: self.loop).flatMap { snapshot in
-            let marks = snapshot.silent.map { agent, seen in
-                self.store.commit(RegistryPlan.markOffline(agent, seen: seen), on: self.loop).map { outcome -> (String, String)? in
-                    if case .committed = outcome { return (agent, seen) }
+            // One store step for the pass; each mark stands alone (an agent heard from since
+            // the read keeps its status, the others are marked all the same).
+            let marks = snapshot.silent.map { agent, seen in RegistryPlan.markOffline(agent, seen: seen) }
+            return self.store.commitEach(marks, on: self.loop).map { outcomes in
+                let offline = zip(snapshot.silent, outcomes).compactMap { silent, outcome -> (String, String)? in
+                    if case .committed = outcome { return silent }
                     return nil
                 }
-            }
-            return EventLoopFuture.whenAllSucceed(marks, on: self.loop).map { results in
-                let offline = results.compactMap { $0 }
                 for (agent, seen) in offline {
                     self.audit.record(.agentOffline(agent, lastSeen: Int64(Double(seen) ?? 0)))
                 }

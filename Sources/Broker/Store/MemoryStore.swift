@@ -159,6 +159,13 @@ extension MemoryStore: CoordinationStore {
         return loop.makeSucceededFuture(self.coordination.withLockedValue { $0.commit(transaction, now: now) })
     }
 
+    func commitEach(_ transactions: [CoordinationTransaction], on loop: any EventLoop) -> EventLoopFuture<[CommitOutcome]> {
+        let now = self.clock()
+        return loop.makeSucceededFuture(self.coordination.withLockedValue { state in
+            transactions.map { state.commit($0, now: now) }
+        })
+    }
+
     func staleOutbox(olderThan: Int64, on loop: any EventLoop) -> EventLoopFuture<[OutboxMessage]> {
         let now = self.clock()
         return loop.makeSucceededFuture(self.coordination.withLockedValue { state in

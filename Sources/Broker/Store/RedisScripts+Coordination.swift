@@ -109,85 +109,107 @@ extension RedisScripts {
         return out
         """)
 
+    /// The body of `coordcommit`, for the transaction in ARGV[k...last]: conditions first; if
+    /// one fails nothing is written and the answer is {0, its index}; else the writes run and
+    /// the answer is {1, agents that came back (touch)}.
+    private static let commitFunction = """
+        local b = ARGV[1]
+        local function commit(k, last)
+          local sizes = {v = 2, s = 2, a = 2, r = 1, T = 2, D = 1, L = 2, l = 2, S = 2, A = 3, X = 1, N = 1,
+            P = 2, E = 2, F = 2, H = 3, C = 2, O = 1, t = 2}
+          local index = 0
+          while k <= last do
+            local op = ARGV[k]
+            index = index + 1
+            local ok = true
+            if op == 'v' then
+              ok = (redis.call('HGET', b .. 'tver', ARGV[k + 1]) or '0') == ARGV[k + 2]
+            elseif op == 's' then
+              local a = ARGV[k + 1]
+              local status = redis.call('HGET', b .. 'status', a)
+              local load = tonumber(redis.call('HGET', b .. 'load', a) or '0')
+              local max = tonumber(redis.call('HGET', b .. 'max', a) or '0')
+              ok = redis.call('HEXISTS', b .. 'agents', a) == 1 and status ~= 'offline' and status ~= 'draining'
+                and load + tonumber(ARGV[k + 2]) <= max
+            elseif op == 'a' then
+              ok = tostring(redis.call('ZSCORE', b .. 'alive', ARGV[k + 1])) == ARGV[k + 2]
+            elseif op == 'r' then
+              ok = redis.call('HEXISTS', b .. 'agents', ARGV[k + 1]) == 1
+            else
+              break
+            end
+            if not ok then return {0, index} end
+            k = k + 1 + sizes[op]
+          end
+          local back = {}
+          while k <= last do
+            local op = ARGV[k]
+            local x, y, z = ARGV[k + 1], ARGV[k + 2], ARGV[k + 3]
+            if op == 'T' then
+              redis.call('HSET', b .. 'tasks', x, y); redis.call('HINCRBY', b .. 'tver', x, 1)
+            elseif op == 'D' then
+              redis.call('HDEL', b .. 'tasks', x); redis.call('HDEL', b .. 'tver', x)
+            elseif op == 'L' then
+              if redis.call('HINCRBY', b .. 'load', x, tonumber(y)) < 0 then redis.call('HSET', b .. 'load', x, 0) end
+            elseif op == 'l' then
+              redis.call('HSET', b .. 'load', x, y)
+            elseif op == 'S' then
+              redis.call('HSET', b .. 'status', x, y)
+              if y == 'offline' then redis.call('ZREM', b .. 'alive', x) end
+            elseif op == 'A' then
+              redis.call('HSET', b .. 'agents', x, y); redis.call('HSET', b .. 'max', x, z)
+              redis.call('HSETNX', b .. 'load', x, 0)
+            elseif op == 'X' then
+              redis.call('HDEL', b .. 'agents', x); redis.call('HDEL', b .. 'status', x); redis.call('HDEL', b .. 'load', x)
+              redis.call('HDEL', b .. 'max', x); redis.call('ZREM', b .. 'seen', x); redis.call('ZREM', b .. 'alive', x)
+            elseif op == 'N' then
+              redis.call('ZADD', b .. 'seen', now, x)
+              if redis.call('HGET', b .. 'status', x) ~= 'offline' then redis.call('ZADD', b .. 'alive', now, x) end
+            elseif op == 'P' or op == 'E' or op == 'F' then
+              local key = b .. ({P = 'pending', E = 'deadlines', F = 'finished'})[op]
+              if y == '' then redis.call('ZREM', key, x) else redis.call('ZADD', key, y, x) end
+            elseif op == 'H' then
+              if z == '1' then redis.call('SADD', b .. 'held:' .. x, y) else redis.call('SREM', b .. 'held:' .. x, y) end
+            elseif op == 'C' then
+              redis.call('HINCRBY', b .. 'counts', x, tonumber(y))
+            elseif op == 'O' then
+              redis.call('RPUSH', b .. 'outbox', x)
+            elseif op == 't' then
+              -- A frame `y` ms ago (the daemon's count): on Redis' clock, and never backwards.
+              if redis.call('HEXISTS', b .. 'agents', x) == 1 then
+                local at = now - tonumber(y)
+                redis.call('ZADD', b .. 'seen', 'GT', at, x)
+                redis.call('ZADD', b .. 'alive', 'GT', at, x)
+                if redis.call('HGET', b .. 'status', x) == 'offline' then
+                  redis.call('HSET', b .. 'status', x, 'active')
+                  table.insert(back, x)
+                end
+              end
+            end
+            k = k + 1 + sizes[op]
+          end
+          return {1, back}
+        end
+        """
+
     /// ARGV: base, then operations (a letter and its arguments; see `CoordinationTransaction`).
     /// Conditions come first; if one fails nothing is written and the reply is {0, its index}.
     /// Else the writes run and the reply is {1, agents that came back (touch)}.
-    static let coordinationCommit = Script(name: "coordcommit", source: clockLine + """
-        local b = ARGV[1]
-        local sizes = {v = 2, s = 2, a = 2, r = 1, T = 2, D = 1, L = 2, l = 2, S = 2, A = 3, X = 1, N = 1,
-          P = 2, E = 2, F = 2, H = 3, C = 2, O = 1, t = 2}
+    static let coordinationCommit = Script(name: "coordcommit", source: clockLine + commitFunction + "\n" + """
+        return commit(2, #ARGV)
+        """)
+
+    /// ARGV: base, then per transaction its number of arguments and the arguments (as for
+    /// `coordcommit`). Commits each on its own, all or nothing for each, in one step; replies
+    /// with each one's answer, in order (the heartbeat sweeper's offline marks, a pass at once).
+    static let coordinationCommitEach = Script(name: "coordcommiteach", source: clockLine + commitFunction + "\n" + """
+        local out = {}
         local k = 2
-        local index = 0
         while k <= #ARGV do
-          local op = ARGV[k]
-          index = index + 1
-          local ok = true
-          if op == 'v' then
-            ok = (redis.call('HGET', b .. 'tver', ARGV[k + 1]) or '0') == ARGV[k + 2]
-          elseif op == 's' then
-            local a = ARGV[k + 1]
-            local status = redis.call('HGET', b .. 'status', a)
-            local load = tonumber(redis.call('HGET', b .. 'load', a) or '0')
-            local max = tonumber(redis.call('HGET', b .. 'max', a) or '0')
-            ok = redis.call('HEXISTS', b .. 'agents', a) == 1 and status ~= 'offline' and status ~= 'draining'
-              and load + tonumber(ARGV[k + 2]) <= max
-          elseif op == 'a' then
-            ok = tostring(redis.call('ZSCORE', b .. 'alive', ARGV[k + 1])) == ARGV[k + 2]
-          elseif op == 'r' then
-            ok = redis.call('HEXISTS', b .. 'agents', ARGV[k + 1]) == 1
-          else
-            break
-          end
-          if not ok then return {0, index} end
-          k = k + 1 + sizes[op]
+          local n = tonumber(ARGV[k])
+          table.insert(out, commit(k + 1, k + n))
+          k = k + 1 + n
         end
-        local back = {}
-        while k <= #ARGV do
-          local op = ARGV[k]
-          local x, y, z = ARGV[k + 1], ARGV[k + 2], ARGV[k + 3]
-          if op == 'T' then
-            redis.call('HSET', b .. 'tasks', x, y); redis.call('HINCRBY', b .. 'tver', x, 1)
-          elseif op == 'D' then
-            redis.call('HDEL', b .. 'tasks', x); redis.call('HDEL', b .. 'tver', x)
-          elseif op == 'L' then
-            if redis.call('HINCRBY', b .. 'load', x, tonumber(y)) < 0 then redis.call('HSET', b .. 'load', x, 0) end
-          elseif op == 'l' then
-            redis.call('HSET', b .. 'load', x, y)
-          elseif op == 'S' then
-            redis.call('HSET', b .. 'status', x, y)
-            if y == 'offline' then redis.call('ZREM', b .. 'alive', x) end
-          elseif op == 'A' then
-            redis.call('HSET', b .. 'agents', x, y); redis.call('HSET', b .. 'max', x, z)
-            redis.call('HSETNX', b .. 'load', x, 0)
-          elseif op == 'X' then
-            redis.call('HDEL', b .. 'agents', x); redis.call('HDEL', b .. 'status', x); redis.call('HDEL', b .. 'load', x)
-            redis.call('HDEL', b .. 'max', x); redis.call('ZREM', b .. 'seen', x); redis.call('ZREM', b .. 'alive', x)
-          elseif op == 'N' then
-            redis.call('ZADD', b .. 'seen', now, x)
-            if redis.call('HGET', b .. 'status', x) ~= 'offline' then redis.call('ZADD', b .. 'alive', now, x) end
-          elseif op == 'P' or op == 'E' or op == 'F' then
-            local key = b .. ({P = 'pending', E = 'deadlines', F = 'finished'})[op]
-            if y == '' then redis.call('ZREM', key, x) else redis.call('ZADD', key, y, x) end
-          elseif op == 'H' then
-            if z == '1' then redis.call('SADD', b .. 'held:' .. x, y) else redis.call('SREM', b .. 'held:' .. x, y) end
-          elseif op == 'C' then
-            redis.call('HINCRBY', b .. 'counts', x, tonumber(y))
-          elseif op == 'O' then
-            redis.call('RPUSH', b .. 'outbox', x)
-          elseif op == 't' then
-            -- A frame `y` ms ago (the daemon's count): on Redis' clock, and never backwards.
-            if redis.call('HEXISTS', b .. 'agents', x) == 1 then
-              local at = now - tonumber(y)
-              redis.call('ZADD', b .. 'seen', 'GT', at, x)
-              redis.call('ZADD', b .. 'alive', 'GT', at, x)
-              if redis.call('HGET', b .. 'status', x) == 'offline' then
-                redis.call('HSET', b .. 'status', x, 'active')
-                table.insert(back, x)
-              end
-            end
-          end
-          k = k + 1 + sizes[op]
-        end
-        return {1, back}
+        return out
         """)
 }

@@ -42,7 +42,7 @@ enum RedisScripts {
     static let all: [Script] = [
         send, takeReplies, putBack, take, release, takeOver, ack, deadLetter, requeueDead,
         join, renew, leave, liveFigures, live, claimDead, finishTakeOver,
-        coordinationRead, coordinationCommit,
+        coordinationRead, coordinationCommit, coordinationCommitEach,
     ]
 
     /// `now` in epoch ms from Redis' clock, shared by every script.

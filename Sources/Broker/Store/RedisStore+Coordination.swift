@@ -73,6 +73,43 @@ extension RedisStore: CoordinationStore {
         var tail = RedisCommand()
         tail.append(0)
         tail.append(self.coordinationBase)
+        Self.append(transaction, to: &tail)
+        let wait = self.waitCommand.map { [$0] } ?? []
+        return self.call([.script(RedisScripts.coordinationCommit, tail)] + wait, on: loop).flatMap { replies in
+            Self.checked(replies[0], RedisScripts.coordinationCommit.name, on: loop).flatMapThrowing { reply in
+                if !wait.isEmpty, reply.array?.first?.int == 1 { try self.checkWait(replies[1]) }
+                return reply
+            }
+        }.flatMapThrowing { try Self.outcome($0) }
+    }
+
+    func commitEach(_ transactions: [CoordinationTransaction], on loop: any EventLoop) -> EventLoopFuture<[CommitOutcome]> {
+        guard !transactions.isEmpty else { return loop.makeSucceededFuture([]) }
+        var tail = RedisCommand()
+        tail.append(0)
+        tail.append(self.coordinationBase)
+        for transaction in transactions {
+            var arguments = RedisCommand()
+            Self.append(transaction, to: &arguments)
+            tail.append(arguments.arguments.count)
+            tail.append(contentsOf: arguments)
+        }
+        let wait = self.waitCommand.map { [$0] } ?? []
+        return self.call([.script(RedisScripts.coordinationCommitEach, tail)] + wait, on: loop).flatMap { replies in
+            Self.checked(replies[0], RedisScripts.coordinationCommitEach.name, on: loop).flatMapThrowing { reply in
+                if !wait.isEmpty { try self.checkWait(replies[1]) }
+                return reply
+            }
+        }.flatMapThrowing { reply in
+            guard let answers = reply.array, answers.count == transactions.count else {
+                throw Self.unexpected("coordcommiteach", reply)
+            }
+            return try answers.map(Self.outcome)
+        }
+    }
+
+    /// One transaction's operations, as `coordcommit` reads them.
+    private static func append(_ transaction: CoordinationTransaction, to tail: inout RedisCommand) {
         for condition in transaction.conditions {
             switch condition {
             case .taskVersion(let id, let version): tail.append("v"); tail.append(id); tail.append(version)
@@ -101,17 +138,13 @@ extension RedisStore: CoordinationStore {
             case .touch(let agent, let age): tail.append("t"); tail.append(agent); tail.append(max(0, age))
             }
         }
-        let wait = self.waitCommand.map { [$0] } ?? []
-        return self.call([.script(RedisScripts.coordinationCommit, tail)] + wait, on: loop).flatMap { replies in
-            Self.checked(replies[0], RedisScripts.coordinationCommit.name, on: loop).flatMapThrowing { reply in
-                if !wait.isEmpty, reply.array?.first?.int == 1 { try self.checkWait(replies[1]) }
-                return reply
-            }
-        }.flatMapThrowing { reply in
-            guard let parts = reply.array, parts.count == 2 else { throw Self.unexpected("coordcommit", reply) }
-            guard parts[0].int == 1 else { return .conflict }
-            return .committed(cameBack: (parts[1].array ?? []).compactMap(\.string))
-        }
+    }
+
+    /// A commit's answer: {1, came back} or {0, failed condition}.
+    private static func outcome(_ reply: RedisReply) throws -> CommitOutcome {
+        guard let parts = reply.array, parts.count == 2 else { throw Self.unexpected("coordcommit", reply) }
+        guard parts[0].int == 1 else { return .conflict }
+        return .committed(cameBack: (parts[1].array ?? []).compactMap(\.string))
     }
 
     func staleOutbox(olderThan: Int64, on loop: any EventLoop) -> EventLoopFuture<[OutboxMessage]> {
