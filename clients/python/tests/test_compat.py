@@ -217,7 +217,8 @@ def test_registry_liveness_is_agentds_heartbeats_keep_an_agent(agentd_factory):
         # registered but silent: agentd marks it offline and takes the task back
         from conftest import wait_until
         wait_until(lambda: reg.get_agent("w").status == "offline", 5, what="offline")
-        assert sup.get_task_status(task_id)["state"] == "pending"
+        # The task is taken back by the step after the offline mark (a moment later).
+        wait_until(lambda: sup.get_task_status(task_id)["state"] == "pending", 5, what="task taken back")
         assert reg.find_best_agent(["x"]) is None
         assert reg.update_heartbeat("w")  # speaking again makes it active: the task comes back
         assert reg.get_agent("w").status == "active"
