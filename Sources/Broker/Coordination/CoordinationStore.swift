@@ -3,6 +3,9 @@ import NIOCore
 
 /// What the registry and the coordinator read, from one consistent moment of the store.
 struct CoordinationQuery: Sendable {
+    /// Most silent agents one read returns (`silentFor`); the Redis script has the same bound.
+    static let silentLimit = 100
+
     /// Every registered agent.
     var agents = false
     /// These agents only (when `agents` is false): a registration reads its own record, not

@@ -139,7 +139,7 @@ final class AgentRegistry: Sendable {
     /// Marks agents silent for longer than `timeout` offline, each exactly once system-wide
     /// (the commit's condition: still alive with the last-seen time read); returns them and
     /// when the next agent could time out (store clock), with the store's now.
-    func sweep(timeout: Int64) -> EventLoopFuture<(offline: [String], next: Int64?, now: Int64)> {
+    func sweep(timeout: Int64) -> EventLoopFuture<(offline: [String], next: Int64?, now: Int64, backlog: Bool)> {
         self.store.read(CoordinationQuery(silentFor: timeout), on: self.loop).flatMap { snapshot in
             // One store step for the pass; each mark stands alone (an agent heard from since
             // the read keeps its status, the others are marked all the same).
@@ -155,8 +155,9 @@ final class AgentRegistry: Sendable {
                 let gone = offline.map(\.0)
                 if !gone.isEmpty { self.delegate.left(gone, reason: "offline") }
                 // More silent ones than one read returns: come back at once.
-                let next = snapshot.silent.count >= 100 ? snapshot.now : snapshot.oldestSeen.map { $0 + timeout }
-                return (gone, next, snapshot.now)
+                let backlog = snapshot.silent.count >= CoordinationQuery.silentLimit
+                let next = backlog ? snapshot.now : snapshot.oldestSeen.map { $0 + timeout }
+                return (gone, next, snapshot.now, backlog)
             }
         }
     }

@@ -48,7 +48,7 @@ struct MemoryCoordination {
         if let silentFor = query.silentFor {
             let alive = self.agents.filter(\.value.alive)
             snapshot.silent = alive.filter { $0.value.seen <= now - silentFor }.sorted { $0.value.seen < $1.value.seen }
-                .prefix(100).map { ($0.key, String($0.value.seen)) }
+                .prefix(CoordinationQuery.silentLimit).map { ($0.key, String($0.value.seen)) }
             snapshot.oldestSeen = alive.values.map(\.seen).min()
         }
         return snapshot

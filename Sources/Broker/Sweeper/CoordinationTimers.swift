@@ -75,7 +75,9 @@ public final class CoordinationTimers: Service, Sendable {
                         metadata: ["agentd.agents": "\(result.offline.prefix(20))", "agentd.count": "\(result.offline.count)"]
                     )
                 }
-                self.schedule.withLockedValue { $0.swept(next: result.next, storeNow: result.now, now: Self.monotonicNow()) }
+                self.schedule.withLockedValue {
+                    $0.swept(next: result.next, storeNow: result.now, now: Self.monotonicNow(), backlog: result.backlog)
+                }
             } catch {
                 self.logger.warning("heartbeat sweep failed", metadata: ["agentd.error": "\(error)"])
                 self.schedule.withLockedValue { $0.swept(next: nil, storeNow: 0, now: Self.monotonicNow()) }
@@ -155,9 +157,16 @@ struct TimerSchedule: Sendable {
         return (flush, sweep, deadlines, outbox)
     }
 
-    /// A sweep answered: the next agent could time out at `next` (store clock).
-    mutating func swept(next: Int64?, storeNow: Int64, now: Int64) {
+    /// A sweep answered: the next agent could time out at `next` (store clock). With a
+    /// `backlog` (the pass read as many silent agents as one read returns), the next pass is
+    /// due at once: the minimum interval batches agents timing out one after another, not a
+    /// fleet that went silent together (a pass is one store step for all its marks).
+    mutating func swept(next: Int64?, storeNow: Int64, now: Int64, backlog: Bool = false) {
         if storeNow > 0 { self.offset = storeNow - now }
+        if backlog {
+            self.nextSweep = now
+            return
+        }
         let local = next.map { $0 - (self.offset ?? 0) } ?? now + self.heartbeatTimeout
         self.nextSweep = max(self.lastSweep + self.minimumSweepInterval, min(local, now + self.heartbeatTimeout))
     }

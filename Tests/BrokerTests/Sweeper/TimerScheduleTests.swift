@@ -34,6 +34,11 @@ import Testing
         // No agent at all: one timeout from now.
         schedule.swept(next: nil, storeNow: 5_000, now: 0)
         #expect(schedule.nextSweep == 1_000)
+        // A full pass (a fleet went silent together): the next one at once.
+        _ = schedule.due(now: 10)
+        schedule.swept(next: 4_000, storeNow: 5_010, now: 10, backlog: true)
+        #expect(schedule.nextSweep == 10)
+        #expect(schedule.due(now: 10).sweep)
     }
 
     @Test func deadlinesAreLookedForAtLeastEveryMaximumSleep() {
