@@ -40,45 +40,53 @@ extension RedisStore {
     /// source, on its own, once the batch is answered; the answer keeps its place. The answer
     /// arrives on `loop`, with no thread hop.
     func call(_ commands: [StoreCommand], on loop: any EventLoop) -> EventLoopFuture<[RedisReply]> {
+        let promise = loop.makePromise(of: [RedisReply].self)
+        self.call(commands, on: loop) { promise.completeWith($0) }
+        return promise.futureResult
+    }
+
+    /// `call`, answering through `completion` (on `loop`): the hot paths (send, take, ack) make
+    /// one promise of their own instead of a chain of futures.
+    func call(_ commands: [StoreCommand], on loop: any EventLoop, completion: @escaping @Sendable (Result<[RedisReply], any Error>) -> Void) {
         let wire = commands.map { command in
             switch command {
             case .plain(let plain): plain
             case .script(let script, let tail): Self.evalSHA(script.sha, tail)
             }
         }
-        return self.submit(wire, on: loop).flatMap { answers in
+        self.submit(wire, on: loop) { result in
+            guard case .success(let answers) = result else { return completion(result) }
             var retries: [(Int, RedisCommand)] = []
             for (index, command) in commands.enumerated() {
                 if case .script(let script, let tail) = command, answers[index].isNoScriptError {
                     retries.append((index, Self.eval(script, tail)))
                 }
             }
-            guard !retries.isEmpty else { return loop.makeSucceededFuture(answers) }
-            let first = answers
+            guard !retries.isEmpty else { return completion(.success(answers)) }
             let retried = retries
-            return self.submit(retried.map(\.1), on: loop).map { again in
-                var answers = first
-                for (retry, reply) in zip(retried, again) { answers[retry.0] = reply }
-                return answers
+            self.submit(retried.map(\.1), on: loop) { again in
+                completion(again.map { again in
+                    var answers = answers
+                    for (retry, reply) in zip(retried, again) { answers[retry.0] = reply }
+                    return answers
+                })
             }
         }
     }
 
-    private func submit(_ commands: [RedisCommand], on loop: any EventLoop) -> EventLoopFuture<[RedisReply]> {
-        let promise = loop.makePromise(of: [RedisReply].self)
+    private func submit(_ commands: [RedisCommand], on loop: any EventLoop, completion: @escaping @Sendable (Result<[RedisReply], any Error>) -> Void) {
         self.client.submit(commands, on: loop) { result in
             switch result {
             case .success(let replies):
                 if let busy = replies.lazy.compactMap(\.errorMessage).first(where: Self.isServerUnavailable) {
-                    promise.fail(AgentdError.unavailable("store unavailable: \(busy)"))
+                    completion(.failure(AgentdError.unavailable("store unavailable: \(busy)")))
                 } else {
-                    promise.succeed(replies)
+                    completion(.success(replies))
                 }
             case .failure(let error):
-                promise.fail(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
+                completion(.failure(AgentdError.unavailable("store unavailable: \(error.message)", cause: error)))
             }
         }
-        return promise.futureResult
     }
 
     static func evalSHA(_ sha: String, _ tail: RedisCommand) -> RedisCommand {

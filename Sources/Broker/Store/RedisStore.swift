@@ -24,6 +24,9 @@ public final class RedisStore: MessageStore {
     /// `WAIT`, sent after each send and task change when replicas must confirm them.
     let waitCommand: StoreCommand?
     let waitReplicas: Int
+    /// A plain send's counters, the same every time: encoded once.
+    private let countSent: StoreCommand
+    private let countPending: StoreCommand
     /// Random per process: tells this run's lease from a previous run's with the same id.
     let instance = String(UInt64.random(in: .min ... .max), radix: 36)
     /// Streams whose consumer group this process has created (see `plainSend`).
@@ -106,6 +109,8 @@ public final class RedisStore: MessageStore {
             ? .plain(RedisCommand("WAIT", String(settings.waitReplicas), String(waitMilliseconds))) : nil
         let keys = RedisKeys(prefix: settings.keyPrefix)
         self.keys = keys
+        self.countSent = .plain(RedisCommand("HINCRBY", keys.stats, "sent", "1"))
+        self.countPending = .plain(RedisCommand("HINCRBY", keys.stats, "pending", "1"))
         let onWake = self.onWake
         let me = Array(daemonID.utf8)
         self.subscriber = RedisSubscriber(
@@ -136,14 +141,19 @@ public final class RedisStore: MessageStore {
         let sendCount = commands.count
         if let wait = self.waitCommand { commands.append(wait) }
         if let take { commands += self.takeCommands(take) }
-        return self.call(commands, on: loop).flatMapThrowing { replies in
-            let outcome = try Self.decodeSend(replies.prefix(sendCount))
-            if self.waitCommand != nil { try self.checkWait(replies[sendCount]) }
-            let taken = take.map { take in
-                Result<TakeResult, any Error> { try self.decodeTake(take, replies[replies.count - 1], on: loop) }
-            }
-            return SendResult(outcome: outcome, taken: taken)
+        let promise = loop.makePromise(of: SendResult.self)
+        self.call(commands, on: loop) { result in
+            promise.completeWith(Result {
+                let replies = try result.get()
+                let outcome = try Self.decodeSend(replies.prefix(sendCount))
+                if self.waitCommand != nil { try self.checkWait(replies[sendCount]) }
+                let taken = take.map { take in
+                    Result<TakeResult, any Error> { try self.decodeTake(take, replies[replies.count - 1], on: loop) }
+                }
+                return SendResult(outcome: outcome, taken: taken)
+            })
         }
+        return promise.futureResult
     }
 
     /// The commands of a send. With a server-chosen id, no TTL and no delay, no script: the
@@ -172,8 +182,8 @@ public final class RedisStore: MessageStore {
                 xadd.append(correlationID)
             }
             commands.append(.plain(xadd))
-            commands.append(.plain(RedisCommand("HINCRBY", self.keys.stats, "sent", "1")))
-            commands.append(.plain(RedisCommand("HINCRBY", self.keys.stats, "pending", "1")))
+            commands.append(self.countSent)
+            commands.append(self.countPending)
             commands.append(.plain(RedisCommand("PUBLISH", wake, self.daemonID)))
             return commands
         }
@@ -238,7 +248,14 @@ public final class RedisStore: MessageStore {
     }
 
     public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
-        self.call(self.takeCommands(request), on: loop).flatMapThrowing { try self.decodeTake(request, $0[$0.count - 1], on: loop) }
+        let promise = loop.makePromise(of: TakeResult.self)
+        self.call(self.takeCommands(request), on: loop) { result in
+            promise.completeWith(Result {
+                let replies = try result.get()
+                return try self.decodeTake(request, replies[replies.count - 1], on: loop)
+            })
+        }
+        return promise.futureResult
     }
 
     /// The take's commands, after recording the inbox among this daemon's (once per inbox and
@@ -368,7 +385,17 @@ public final class RedisStore: MessageStore {
         for ref in refs { tail.append(self.keys.stream(inbox, ref.priority)) }
         tail.append(self.keys.stats)
         for ref in refs { tail.append(ref.entryID.description) }
-        return self.run(RedisScripts.ack, tail, on: loop).map { Int($0.int ?? 0) }
+        let promise = loop.makePromise(of: Int.self)
+        self.call([.script(RedisScripts.ack, tail)], on: loop) { result in
+            promise.completeWith(Result {
+                let reply = try result.get()[0]
+                if let message = reply.errorMessage {
+                    throw AgentdError.internal(cause: RedisStoreError(message: "script \(RedisScripts.ack.name): \(message)"))
+                }
+                return Int(reply.int ?? 0)
+            })
+        }
+        return promise.futureResult
     }
 
     public func release(inbox: String, entries: [ReleasedEntry], on loop: any EventLoop) -> EventLoopFuture<Int> {
