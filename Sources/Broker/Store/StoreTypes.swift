@@ -30,12 +30,36 @@ public struct EntryID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.low = low
     }
 
-    /// Parses `ms-seq`; nil when malformed.
+    /// Parses `ms-seq`; nil when malformed. (One pass over the bytes, no intermediate
+    /// strings: every taken message's id goes through here.)
     public init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let h = UInt64(parts[0]), let l = UInt64(parts[1]) else { return nil }
-        self.high = h
-        self.low = l
+        var parts: (UInt64, UInt64) = (0, 0)
+        var digits = (0, 0)
+        var second = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "-"), !second {
+                second = true
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = UInt64(byte - UInt8(ascii: "0"))
+            if second {
+                let (times, overflow) = parts.1.multipliedReportingOverflow(by: 10)
+                let (sum, carry) = times.addingReportingOverflow(digit)
+                guard !overflow, !carry else { return nil }
+                parts.1 = sum
+                digits.1 += 1
+            } else {
+                let (times, overflow) = parts.0.multipliedReportingOverflow(by: 10)
+                let (sum, carry) = times.addingReportingOverflow(digit)
+                guard !overflow, !carry else { return nil }
+                parts.0 = sum
+                digits.0 += 1
+            }
+        }
+        guard second, digits.0 > 0, digits.1 > 0 else { return nil }
+        self.high = parts.0
+        self.low = parts.1
     }
 
     /// The `ms-seq` form.

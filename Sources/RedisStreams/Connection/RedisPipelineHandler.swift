@@ -92,8 +92,9 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
 
     /// Completes requests from the head while they have everything they wait for.
     private func completeReadyHeads() {
-        while let head = self.inFlight.first, head.isComplete {
-            self.inFlight.removeFirst()
+        while self.inFlight.first?.isComplete == true {
+            // Moved out, not copied: its replies are not retained twice.
+            let head = self.inFlight.removeFirst()
             if let rejection = head.rejection {
                 head.request.completion(.failure(rejection))
             } else {
