@@ -32,11 +32,16 @@ public enum Reply {
     /// A pushed `message` event around an already-encoded message object.
     public static func messageEvent(_ message: [UInt8]) -> [UInt8] {
         var w = JSONWriter(capacity: message.count + 32)
-        w.writeRaw("{\"event\":\"message\",\"message\":")
+        w.writeRaw(Self.messageEventPrefix)
         w.writeRaw(message)
         w.writeRaw("}")
         return w.bytes
     }
+
+    /// What comes before the message in a `message` event.
+    public static let messageEventPrefix = Array(#"{"event":"message","message":"#.utf8)
+    /// What ends a `message` event line.
+    public static let messageEventSuffix = Array("}\n".utf8)
 
     private static func writeID(_ id: RequestID?, _ w: inout JSONWriter) {
         if let id {

@@ -7,6 +7,7 @@ import NIOCore
 enum DeliveryAction {
     case take(TakeRequest, generation: UInt64)
     case completeFetch(EventLoopPromise<[[UInt8]]>, [[UInt8]])
+    /// Delivered messages for a subscribed connection (each goes out as a `message` event).
     case push(SessionLink, [[UInt8]])
     case deadLetter(inbox: String, ref: EntryRef, reason: DeadLetterReason)
     /// Hand a delivery back to the store, for any daemon to deliver again once due.

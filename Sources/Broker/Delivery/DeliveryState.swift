@@ -387,7 +387,7 @@ struct DeliveryState: Sendable {
             let (message, attempt) = deliveries[next]
             next += 1
             let frame = self.deliver(message, attempt: attempt, to: sessionID, pushed: true, inbox: &inbox, agent: agent, now: now, time: time)
-            batches[sessionID, default: []].append(Reply.messageEvent(frame))
+            batches[sessionID, default: []].append(frame)
         }
         for (sessionID, frames) in batches {
             if let subscriber = inbox.subscribers[sessionID] {

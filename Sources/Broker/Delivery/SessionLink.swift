@@ -8,7 +8,8 @@ public final class SessionLink: Sendable, Hashable {
     public let agentID: String
     /// The connection's event loop (replies complete there).
     public let eventLoop: any EventLoop
-    /// Writes pushed event frames to the connection; safe to call from any thread.
+    /// Writes delivered messages to the connection, each as a `message` event; safe to call
+    /// from any thread.
     let push: @Sendable ([[UInt8]]) -> Void
 
     /// Creates a link.

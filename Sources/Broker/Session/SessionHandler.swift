@@ -57,14 +57,18 @@ final class SessionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let push: @Sendable ([[UInt8]]) -> Void = { frames in
+        let push: @Sendable ([[UInt8]]) -> Void = { messages in
             eventLoop.execute {
                 let (handler, context) = loopBound.value
                 guard context.channel.isActive else { return }
-                var buffer = context.channel.allocator.buffer(capacity: frames.reduce(0) { $0 + $1.count + 1 })
-                for frame in frames {
-                    buffer.writeBytes(frame)
-                    buffer.writeInteger(UInt8(ascii: "\n"))
+                // Each message as a `message` event, written around it straight into the buffer
+                // (`Reply.messageEvent` would copy it into an array first).
+                let prefix = Reply.messageEventPrefix
+                var buffer = context.channel.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.count + prefix.count + 2 })
+                for message in messages {
+                    buffer.writeBytes(prefix)
+                    buffer.writeBytes(message)
+                    buffer.writeBytes(Reply.messageEventSuffix)
                 }
                 let size = buffer.readableBytes
                 context.writeAndFlush(NIOAny(buffer), promise: nil)

@@ -128,16 +128,17 @@ private final class ScriptedStore: MessageStore {
         return DeliveryEngine(store: store, configuration: configuration, loop: self.loop, logger: Logger(label: "test"))
     }
 
-    /// Pushed messages as `id@attempt`, in push order.
+    /// Pushed messages (what the engine hands the connection: the delivered messages, which it
+    /// writes as `message` events) as `id@attempt`, in push order.
     private final class Pushes: Sendable {
         private let frames = NIOLockedValueBox<[String]>([])
         var all: [String] { self.frames.withLockedValue { $0 } }
 
         func record(_ batch: [[UInt8]]) {
             let described = batch.map { frame -> String in
-                let event = try? JSONParser.parse(frame)
-                let id = event?["message"]?["message_id"]?.stringValue ?? "?"
-                let attempt = event?["message"]?["delivery"]?["attempt"].map { "\($0)" } ?? "?"
+                let message = try? JSONParser.parse(frame)
+                let id = message?["message_id"]?.stringValue ?? "?"
+                let attempt = message?["delivery"]?["attempt"].map { "\($0)" } ?? "?"
                 return "\(id)@\(attempt)"
             }
             self.frames.withLockedValue { $0 += described }

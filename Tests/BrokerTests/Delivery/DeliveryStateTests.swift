@@ -142,11 +142,12 @@ private func completions(_ actions: [DeliveryAction]) throws -> [(EventLoopFutur
     }
 }
 
-/// The pushes among `actions`: to which session, the pushed events parsed.
+/// The pushes among `actions`: to which session, the pushed events parsed (each message as
+/// the `message` event the connection writes).
 private func pushes(_ actions: [DeliveryAction]) throws -> [(UInt64, [JSONValue])] {
     try actions.compactMap { action in
         guard case .push(let session, let frames) = action else { return nil }
-        return (session.id, try frames.map { try JSONParser.parse($0) })
+        return (session.id, try frames.map { try JSONParser.parse(Reply.messageEvent($0)) })
     }
 }
 
