@@ -313,34 +313,25 @@ python_clients() {
     stop_agentd
 }
 
-if [ "$only" = nats ]; then
-    compare
-    echo
-    [ "$quick" = 1 ] && echo "(--quick: counts too small for meaningful figures; this only checks the pipeline works)"
-    python3 scripts/bench/report.py "$results" "$n_conn" --only nats
-    exit 0
-fi
-if [ "$only" = python ]; then
-    python_clients
-    echo
-    [ "$quick" = 1 ] && echo "(--quick: counts too small for meaningful figures; this only checks the pipeline works)"
-    python3 scripts/bench/report.py "$results" "$n_conn" --only python
-    exit 0
-fi
-if [ "$only" = latency ]; then
-    latency_rounds
-    echo
-    [ "$quick" = 1 ] && echo "(--quick: counts too small for meaningful figures; this only checks the pipeline works)"
-    python3 scripts/bench/report.py "$results" "$n_conn" --only latency
-    exit 0
-fi
-if [ "$only" = sweep ]; then
+sweep_steps() {
     echo "== heartbeat sweeper (release agentd, fresh per size)"
     for n in "${n_sweep[@]}"; do sweep_step "$n"; done
+}
+
+# --only PART: run that part alone, print its table, stop.
+only_part() {  # only_part STEPS REPORT_PART
+    "$1"
     echo
-    python3 scripts/bench/report.py "$results" "$n_conn" --only sweep
+    [ "$quick" = 1 ] && echo "(--quick: counts too small for meaningful figures; this only checks the pipeline works)"
+    python3 scripts/bench/report.py "$results" "$n_conn" --only "$2"
     exit 0
-fi
+}
+case "$only" in
+    nats) only_part compare nats ;;
+    python) only_part python_clients python ;;
+    latency) only_part latency_rounds latency ;;
+    sweep) only_part sweep_steps sweep ;;
+esac
 
 compare
 echo "== baselines (raw Redis)"
@@ -359,8 +350,7 @@ start_agentd
 step "assign" "${bench[@]}" assign --server "$listen" --messages "$n_assign" --consumers "$consumers" \
     --pipeline "$depth" "${common[@]}"
 python_clients
-echo "== heartbeat sweeper (release agentd, fresh per size)"
-for n in "${n_sweep[@]}"; do sweep_step "$n"; done
+sweep_steps
 stop_agentd
 
 echo

@@ -12,52 +12,23 @@ scenarios=("$@"); [ ${#scenarios[@]} -gt 0 ] || scenarios=(send cycle fanout lat
 bench=".build-release-bench/release/agentd-bench"
 [ -x "$bench" ] || { echo "ab.sh: no $bench (run scripts/bench.sh once)" >&2; exit 1; }
 
-workdir="$(mktemp -d "${TMPDIR:-/tmp}/agentd-ab.XXXXXX")"
-redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-    --dir "$workdir" --logfile "$workdir/redis.log" &
-redis_pid=$!
-agentd_pid=""
-cleanup() {
-    [ -n "$agentd_pid" ] && kill "$agentd_pid" 2>/dev/null && wait "$agentd_pid" 2>/dev/null
-    kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; rm -rf "$workdir"
-}
-trap cleanup EXIT
-for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/bench/lib.sh
 
-run() {  # run BINARY SCENARIO -> prints one JSON line
-    redis-cli -p "$redis_port" flushall >/dev/null
-    "$1" --listen 127.0.0.1:0 --redis "127.0.0.1:$redis_port" --backend redis --log-level warning \
-        2>"$workdir/agentd.log" &
-    agentd_pid=$!
-    local listen=""
-    for _ in $(seq 1 100); do
-        listen="$(grep -a -o 'agentd ready listen=[^ ]*' "$workdir/agentd.log" | sed 's/.*listen=//' || true)"
-        [ -n "$listen" ] && break; sleep 0.1
-    done
+measure() {  # measure SIDE BINARY SCENARIO -> prints SIDE and one JSON line
+    start_agentd "$2"
     local args=(--server "$listen" --json --timeout 120)
-    case "$2" in
+    case "$3" in
         send) args+=(--messages 200000 --producers 4 --pipeline 64) ;;
         cycle|fetch) args+=(--messages 200000 --producers 4 --consumers 2 --pipeline 64) ;;
         fanout) args+=(--messages 100000 --agents 10 --pipeline 64) ;;
         latency) args+=(--messages 10000 --rate 1000) ;;
         assign) args+=(--messages 20000 --consumers 2 --pipeline 64) ;;
     esac
-    timeout 150 "$bench" "$2" "${args[@]}" | grep '^{' | tail -1 || echo '{}'
-    kill "$agentd_pid"; wait "$agentd_pid" 2>/dev/null || true; agentd_pid=""
+    echo "$1 $(timeout 150 "$bench" "$3" "${args[@]}" | grep '^{' | tail -1 || echo '{}')"
+    stop_agentd
 }
 
-: > "$workdir/results"
-for round in $(seq 1 "$rounds"); do
-    for scenario in "${scenarios[@]}"; do
-        for side in old new; do
-            binary="$old"; [ "$side" = new ] && binary="$new"
-            line="$(run "$binary" "$scenario")"
-            echo "round $round $side $line"
-            echo "$side $line" >> "$workdir/results"
-        done
-    done
-done
+interleave "$rounds" "$old" "$new" "${scenarios[@]}"
 python3 - "$workdir/results" <<'PY'
 import json, statistics, sys
 runs = {}

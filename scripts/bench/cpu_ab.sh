@@ -15,53 +15,24 @@ bench=".build-release-bench/release/agentd-bench"
 [ -x "$bench" ] || { echo "cpu_ab.sh: no $bench (run scripts/bench.sh once)" >&2; exit 1; }
 messages=200000
 
-workdir="$(mktemp -d "${TMPDIR:-/tmp}/agentd-cpuab.XXXXXX")"
-redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-    --dir "$workdir" --logfile "$workdir/redis.log" &
-redis_pid=$!
-agentd_pid=""
-cleanup() {
-    [ -n "$agentd_pid" ] && kill "$agentd_pid" 2>/dev/null && wait "$agentd_pid" 2>/dev/null
-    kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; rm -rf "$workdir"
-}
-trap cleanup EXIT
-for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/bench/lib.sh
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # clock ticks (1/100 s)
 redis_cpu() { redis-cli -p "$redis_port" info cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {print s}'; }
 
-run() {  # run SIDE BINARY SCENARIO -> one line: side scenario rate agentd_us redis_us
-    redis-cli -p "$redis_port" flushall >/dev/null
-    "$2" --listen 127.0.0.1:0 --redis "127.0.0.1:$redis_port" --backend redis --log-level warning \
-        2>"$workdir/agentd.log" &
-    agentd_pid=$!
-    local listen=""
-    for _ in $(seq 1 100); do
-        listen="$(grep -a -o 'agentd ready listen=[^ ]*' "$workdir/agentd.log" | sed 's/.*listen=//' || true)"
-        [ -n "$listen" ] && break; sleep 0.1
-    done
+measure() {  # measure SIDE BINARY SCENARIO -> one line: side scenario rate agentd_us redis_us
+    start_agentd "$2"
     local args=(--server "$listen" --json --timeout 120 --messages "$messages" --producers 4 --pipeline 64)
     case "$3" in cycle|fetch) args+=(--consumers 2) ;; esac
     local a0 r0 a1 r1 rate
     a0="$(ticks "$agentd_pid")"; r0="$(redis_cpu)"
     rate="$(timeout 150 "$bench" "$3" "${args[@]}" | grep '^{' | tail -1 | python3 -c 'import json, sys; print(json.load(sys.stdin).get("rate", 0))' || echo 0)"
     a1="$(ticks "$agentd_pid")"; r1="$(redis_cpu)"
-    kill "$agentd_pid"; wait "$agentd_pid" 2>/dev/null || true; agentd_pid=""
+    stop_agentd
     python3 -c "print('$1', '$3', $rate, ($a1 - $a0) * 10000 / $messages, ($r1 - $r0) * 1e6 / $messages)"
 }
 
-: > "$workdir/results"
-for round in $(seq 1 "$rounds"); do
-    for scenario in "${scenarios[@]}"; do
-        for side in old new; do
-            binary="$old"; [ "$side" = new ] && binary="$new"
-            line="$(run "$side" "$binary" "$scenario")"
-            echo "round $round $line"
-            echo "$line" >> "$workdir/results"
-        done
-    done
-done
+interleave "$rounds" "$old" "$new" "${scenarios[@]}"
 python3 - "$workdir/results" <<'PY'
 import statistics, sys
 rows = {}

@@ -15,25 +15,10 @@ bench=".build-release-bench/release/agentd-bench"
 [ -x "$bench" ] || { echo "latency_trace.sh: no $bench (run scripts/bench.sh once)" >&2; exit 1; }
 command -v perf >/dev/null || { echo "latency_trace.sh: perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
 
-workdir="$(mktemp -d "${TMPDIR:-/tmp}/agentd-trace.XXXXXX")"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" --logfile "$workdir/redis.log" &
-redis_pid=$!
-agentd_pid=""; bench_pid=""
-cleanup() {
-    for pid in $bench_pid $agentd_pid $redis_pid; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
-for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-env "$@" "$agentd" --listen 127.0.0.1:0 --redis "127.0.0.1:$port" --backend redis --log-level warning 2>"$workdir/agentd.log" &
-agentd_pid=$!
-listen=""
-for _ in $(seq 1 100); do
-    listen="$(grep -a -o 'agentd ready listen=[^ ]*' "$workdir/agentd.log" | sed 's/.*listen=//' || true)"
-    [ -n "$listen" ] && break; sleep 0.1
-done
+source scripts/bench/lib.sh
+bench_pid=""
+trap '[ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null; cleanup' EXIT
+start_agentd "$agentd" "$@"
 [ -n "$listen" ] || { echo "latency_trace.sh: agentd did not start" >&2; cat "$workdir/agentd.log" >&2; exit 1; }
 "$bench" latency --server "$listen" --messages 6000 --rate 1000 --json > "$workdir/bench.out" &
 bench_pid=$!

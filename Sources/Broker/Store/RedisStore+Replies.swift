@@ -6,12 +6,7 @@ import RedisStreams
 extension RedisStore {
     public func takeReplies(_ request: ReplyTakeRequest, on loop: any EventLoop) -> EventLoopFuture<ReplyTakeResult> {
         guard !request.correlationIDs.isEmpty else { return loop.makeSucceededFuture(ReplyTakeResult(replies: [], retryInMilliseconds: nil)) }
-        var tail = RedisCommand()
-        tail.append(7)
-        for key in self.keys.streams(request.inbox) { tail.append(key) }
-        tail.append(self.keys.retries(request.inbox))
-        tail.append(self.keys.delayed(request.inbox))
-        tail.append(self.keys.stats)
+        var tail = self.inboxScriptKeys(request.inbox)
         tail.append(RedisScripts.replyScan)
         for id in request.correlationIDs { tail.append(id) }
         return self.run(RedisScripts.takeReplies, tail, on: loop).flatMapThrowing { reply in

@@ -276,17 +276,24 @@ public final class RedisStore: MessageStore {
             read.append(">")
             commands.append(.plain(read))
         case .all:
-            var tail = RedisCommand()
-            tail.append(7)
-            for key in self.keys.streams(request.inbox) { tail.append(key) }
-            tail.append(self.keys.retries(request.inbox))
-            tail.append(self.keys.delayed(request.inbox))
-            tail.append(self.keys.stats)
+            var tail = self.inboxScriptKeys(request.inbox)
             tail.append(request.limit)
             tail.append(self.daemonID)
             commands.append(.script(RedisScripts.take, tail))
         }
         return commands
+    }
+
+    /// The key count and keys of the scripts that read a whole inbox (`take`, `replies`): its
+    /// four streams in delivery order, retry set, delayed set, and the stats hash.
+    func inboxScriptKeys(_ inbox: String) -> RedisCommand {
+        var tail = RedisCommand()
+        tail.append(7)
+        for key in self.keys.streams(inbox) { tail.append(key) }
+        tail.append(self.keys.retries(inbox))
+        tail.append(self.keys.delayed(inbox))
+        tail.append(self.keys.stats)
+        return tail
     }
 
     /// A take's answer. A plain read's bookkeeping, which the script does inside Redis, follows
