@@ -38,6 +38,10 @@ final class SessionHandler: ChannelDuplexHandler {
     private var readWanted = false
     private var closing = false
     private var flushScheduled = false
+    /// Replies finished in this turn of the event loop, in order, not yet handed to the
+    /// channel: one buffer and one write for all of them (a pipelining client's replies come
+    /// in bursts), instead of one of each per reply.
+    private var output: ByteBuffer?
     private var connectedAt = NIODeadline.uptimeNanoseconds(0)
     /// When the last frame arrived; kept only when there is an idle timeout.
     private var lastInbound = NIODeadline.uptimeNanoseconds(0)
@@ -94,6 +98,7 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.output = nil
         self.watchdog?.cancel()
         self.watchdog = nil
         self.session?.closed()
@@ -125,6 +130,7 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        self.writeOutput(context: context)
         context.flush()
         context.fireChannelReadComplete()
     }
@@ -176,6 +182,7 @@ final class SessionHandler: ChannelDuplexHandler {
             let last = self.pending.index(before: self.pending.endIndex)
             self.pending[last].closeAfter = true
         } else {
+            self.writeOutput(context: context)
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             let written = context.eventLoop.makePromise(of: Void.self)
             // Close once the bye has gone out, not before.
@@ -245,25 +252,37 @@ final class SessionHandler: ChannelDuplexHandler {
         context.eventLoop.execute {
             let (handler, context) = loopBound.value
             handler.flushScheduled = false
+            handler.writeOutput(context: context)
             context.flush()
         }
     }
 
-    /// Stores a finished reply and writes every reply that is now next in order.
+    /// Hands the replies gathered in `output` to the channel (not flushed), and closes the
+    /// connection when that leaves too much unread output (see `closeIfSlowConsumer`).
+    private func writeOutput(context: ChannelHandlerContext) {
+        guard let output = self.output else { return }
+        self.output = nil
+        let size = output.readableBytes
+        context.write(NIOAny(output), promise: nil)
+        self.closeIfSlowConsumer(context: context, justWritten: size)
+    }
+
+    /// Stores a finished reply and writes every reply that is now next in order (into
+    /// `output`, handed to the channel at the end of this turn of the event loop).
     private func complete(_ sequence: Int, _ bytes: [UInt8], context: ChannelHandlerContext) {
         let index = sequence - self.firstSequence
         guard index >= 0, index < self.pending.count else { return }
         self.pending[self.pending.index(self.pending.startIndex, offsetBy: index)].bytes = bytes
-        var wrote = 0
         while let first = self.pending.first, let reply = first.bytes {
             _ = self.pending.removeFirst()
             self.firstSequence += 1
-            var buffer = context.channel.allocator.buffer(capacity: reply.count + 1)
-            buffer.writeBytes(reply)
-            buffer.writeInteger(UInt8(ascii: "\n"))
             if first.closeAfter {
                 // Flush this last reply (and agentd's bye event), then close (bye,
                 // frame_too_large, drain, timeouts).
+                self.writeOutput(context: context)
+                var buffer = context.channel.allocator.buffer(capacity: reply.count + 1)
+                buffer.writeBytes(reply)
+                buffer.writeInteger(UInt8(ascii: "\n"))
                 let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 let written = context.eventLoop.makePromise(of: Void.self)
                 written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
@@ -277,13 +296,17 @@ final class SessionHandler: ChannelDuplexHandler {
                 self.pending.removeAll(keepingCapacity: false)
                 return
             }
-            wrote += buffer.readableBytes
-            context.write(NIOAny(buffer), promise: nil)
-            first.afterWrite?()
-        }
-        if wrote > 0 {
+            if self.output == nil {
+                // Room for a burst of similar replies.
+                self.output = context.channel.allocator.buffer(capacity: max(256, (reply.count + 1) * 4))
+            }
+            self.output?.writeBytes(reply)
+            self.output?.writeInteger(UInt8(ascii: "\n"))
+            // The flush that writes this reply is queued before what runs after it (a
+            // subscription starting to push): a push is written by a task queued later, so
+            // the reply goes out first.
             self.scheduleFlush(context: context)
-            self.closeIfSlowConsumer(context: context, justWritten: wrote)
+            first.afterWrite?()
         }
         self.resumeReadingIfWanted(context: context)
     }
