@@ -177,13 +177,7 @@ struct DeliveryState: Sendable {
         var count = 0
         for id in messageIDs {
             guard let record = self.takeOutOfFlight(inbox: agent, messageID: id) else { continue }
-            let reason = DeadLetterReason(
-                reason: "rejected",
-                attempts: record.attempt,
-                at: Timestamp(millisecondsSinceEpoch: wallNow),
-                messageID: id
-            )
-            actions.append(.deadLetter(inbox: agent, ref: record.ref, reason: reason))
+            actions.append(Self.deadLetter(agent, record.ref, id, reason: "rejected", attempts: record.attempt, wallNow: wallNow))
             count += 1
         }
         // Their credit is back: pushing may go on.
@@ -208,17 +202,17 @@ struct DeliveryState: Sendable {
     private mutating func release(inbox agent: String, messageID: String, delay: TimeAmount?, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
         guard let record = self.takeOutOfFlight(inbox: agent, messageID: messageID) else { return }
         if record.attempt >= self.limits.maxDeliveries {
-            let reason = DeadLetterReason(
-                reason: "max_deliveries",
-                attempts: record.attempt,
-                at: Timestamp(millisecondsSinceEpoch: wallNow),
-                messageID: messageID
-            )
-            actions.append(.deadLetter(inbox: agent, ref: record.ref, reason: reason))
+            actions.append(Self.deadLetter(agent, record.ref, messageID, reason: "max_deliveries", attempts: record.attempt, wallNow: wallNow))
         } else {
             let milliseconds = delay.map { $0.nanoseconds / 1_000_000 } ?? 0
             actions.append(.release(inbox: agent, entry: ReleasedEntry(ref: record.ref, deliveries: record.attempt, delayMilliseconds: milliseconds)))
         }
+    }
+
+    /// The action that moves an entry of `agent`'s inbox to its dead letters.
+    private static func deadLetter(_ agent: String, _ ref: EntryRef, _ messageID: String, reason: String, attempts: Int, wallNow: Int64) -> DeliveryAction {
+        let reason = DeadLetterReason(reason: reason, attempts: attempts, at: Timestamp(millisecondsSinceEpoch: wallNow), messageID: messageID)
+        return .deadLetter(inbox: agent, ref: ref, reason: reason)
     }
 
     /// Ends a delivery in this state's books (the store is told by the caller's action): the
@@ -342,13 +336,8 @@ struct DeliveryState: Sendable {
         deliveries.reserveCapacity(result.taken.count)
         for message in result.taken {
             if message.attempt > self.limits.maxDeliveries {
-                let reason = DeadLetterReason(
-                    reason: "max_deliveries",
-                    attempts: message.attempt - 1,
-                    at: Timestamp(millisecondsSinceEpoch: wallNow),
-                    messageID: message.messageID
-                )
-                actions.append(.deadLetter(inbox: agent, ref: message.ref, reason: reason))
+                let attempts = message.attempt - 1
+                actions.append(Self.deadLetter(agent, message.ref, message.messageID, reason: "max_deliveries", attempts: attempts, wallNow: wallNow))
             } else {
                 deliveries.append((message, message.attempt))
             }

@@ -144,6 +144,21 @@ def request(message: Dict[str, Any], timeout_ms: Optional[int] = None) -> "Reque
             lambda r: RequestResult(r["message_id"], r.get("reply"), bool(r.get("timed_out", False))))
 
 
+def request_reply(message: Optional[Dict[str, Any]], to_agent: Optional[str], content: Optional[Dict[str, Any]],
+                  message_type: str, priority: Optional[str], message_id: Optional[str],
+                  correlation_id: Optional[str], ttl_ms: Optional[int], traceparent: Optional[str],
+                  timeout_ms: Optional[int], read_timeout: float) -> Tuple["Request[RequestResult]", float]:
+    """What both clients' ``request_reply`` send (``message``, or one built from the other
+    fields), and how long to wait for the answer: the request's own wait plus the read timeout."""
+    if message is None:
+        if to_agent is None:
+            raise ValueError("request: give a message or to_agent")
+        message = build_message(to_agent, content if content is not None else {}, message_type, priority,
+                                message_id, correlation_id, None, ttl_ms, None, traceparent=traceparent)
+    timeout = read_timeout + (timeout_ms if timeout_ms is not None else 30_000) / 1000.0
+    return request(message, timeout_ms), timeout
+
+
 def subscribe(prefetch: Optional[int] = None) -> "Request[bool]":
     return "subscribe", _fields(prefetch=prefetch), lambda r: bool(r.get("subscribed"))
 

@@ -447,13 +447,9 @@ class AsyncClient(_Settings):
                       correlation_id: Optional[str] = None, ttl_ms: Optional[int] = None,
                       traceparent: Optional[str] = None, timeout_ms: Optional[int] = None) -> RequestResult:
         """The ``request`` op (see :meth:`Client.request_reply`)."""
-        if message is None:
-            if to_agent is None:
-                raise ValueError("request: give a message or to_agent")
-            message = _ops.build_message(to_agent, content if content is not None else {}, message_type, priority,
-                                         message_id, correlation_id, None, ttl_ms, None, traceparent=traceparent)
-        timeout = self.read_timeout + (timeout_ms if timeout_ms is not None else 30_000) / 1000.0
-        return await self._call(_ops.request(message, timeout_ms), timeout=timeout)
+        request, timeout = _ops.request_reply(message, to_agent, content, message_type, priority, message_id,
+                                              correlation_id, ttl_ms, traceparent, timeout_ms, self.read_timeout)
+        return await self._call(request, timeout=timeout)
 
     async def send_message(self, message: Dict[str, Any]) -> SendResult:
         """``send`` with a ready-made message object."""

@@ -28,7 +28,7 @@ from ._core import ServerSpec
 from ._ops import AssignResult
 from .aio import AsyncClient
 from .errors import AgentdError, ConnectionLost, Forbidden
-from .worker import _MAX_DONE, TaskFields, _beat_every, _keep_settings, _usage
+from .worker import _MAX_DONE, TaskFields, _beat_every, _usage, _WorkerSettings
 
 log = logging.getLogger("agentd_client")
 
@@ -97,7 +97,7 @@ class AsyncTaskContext(TaskFields):
 AsyncHandler = Callable[[AsyncTaskContext], Union[Awaitable[Any], Any]]
 
 
-class AsyncWorker:
+class AsyncWorker(_WorkerSettings):
     """Runs ``await handler(task)`` for each task agentd assigns to ``agent_id``.
 
     Arguments as for :class:`~agentd_client.Worker` (``servers=[...]`` included), with an
@@ -106,16 +106,6 @@ class AsyncWorker:
     function.
     """
 
-    #: Set by ``_keep_settings`` (shared with the other worker class).
-    agent_id: str
-    capabilities: List[str]
-    concurrency: int
-    max_concurrent_tasks: int
-    heartbeat_interval: float
-    metadata: Dict[str, Any]
-    report_start: bool
-    renew_lease: bool
-
     def __init__(self, agent_id: str, handler: AsyncHandler, *, capabilities: Iterable[str] = (),
                  host: Optional[str] = None, port: Optional[int] = None,
                  servers: Optional[Sequence[ServerSpec]] = None, client: Optional[AsyncClient] = None,
@@ -123,7 +113,7 @@ class AsyncWorker:
                  heartbeat_interval: float = 10.0, metadata: Optional[Dict[str, Any]] = None,
                  on_message: Optional[Callable[[Dict[str, Any]], Any]] = None, report_start: bool = True,
                  renew_lease: bool = True, **client_options: Any) -> None:
-        _keep_settings(self, agent_id, capabilities, concurrency, max_concurrent_tasks, heartbeat_interval,
+        self._keep_settings(agent_id, capabilities, concurrency, max_concurrent_tasks, heartbeat_interval,
                        metadata, report_start, renew_lease)
         self.handler = handler
         self.on_other_message = on_message

@@ -101,20 +101,31 @@ class TaskFields:
         return "%s:a%d:r%d" % (base, self.attempt, self._reports)
 
 
-def _keep_settings(worker: Any, agent_id: str, capabilities: Iterable[str], concurrency: int,
-                   max_concurrent_tasks: Optional[int], heartbeat_interval: float,
-                   metadata: Optional[Dict[str, Any]], report_start: bool, renew_lease: bool) -> None:
+class _WorkerSettings:
     """The settings :class:`Worker` and ``AsyncWorker`` share, checked and stored once."""
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    worker.agent_id = agent_id
-    worker.capabilities = list(capabilities)
-    worker.concurrency = concurrency
-    worker.max_concurrent_tasks = max_concurrent_tasks or concurrency
-    worker.heartbeat_interval = heartbeat_interval
-    worker.metadata = metadata or {}
-    worker.report_start = report_start
-    worker.renew_lease = renew_lease
+
+    agent_id: str
+    capabilities: List[str]
+    concurrency: int
+    max_concurrent_tasks: int
+    heartbeat_interval: float
+    metadata: Dict[str, Any]
+    report_start: bool
+    renew_lease: bool
+
+    def _keep_settings(self, agent_id: str, capabilities: Iterable[str], concurrency: int,
+                       max_concurrent_tasks: Optional[int], heartbeat_interval: float,
+                       metadata: Optional[Dict[str, Any]], report_start: bool, renew_lease: bool) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.agent_id = agent_id
+        self.capabilities = list(capabilities)
+        self.concurrency = concurrency
+        self.max_concurrent_tasks = max_concurrent_tasks or concurrency
+        self.heartbeat_interval = heartbeat_interval
+        self.metadata = metadata or {}
+        self.report_start = report_start
+        self.renew_lease = renew_lease
 
 
 def _usage(tokens: Optional[float], cost_usd: Optional[float], turns: Optional[float]) -> Dict[str, float]:
@@ -214,7 +225,7 @@ class TaskCancelled(Exception):
         self.reason = reason
 
 
-class Worker:
+class Worker(_WorkerSettings):
     """Runs ``handler`` for each task agentd assigns to ``agent_id``.
 
     Args:
@@ -244,16 +255,6 @@ class Worker:
         **client_options: passed to :class:`~agentd_client.Client`.
     """
 
-    #: Set by ``_keep_settings`` (shared with the other worker class).
-    agent_id: str
-    capabilities: List[str]
-    concurrency: int
-    max_concurrent_tasks: int
-    heartbeat_interval: float
-    metadata: Dict[str, Any]
-    report_start: bool
-    renew_lease: bool
-
     def __init__(self, agent_id: str, handler: Handler, *, capabilities: Iterable[str] = (),
                  host: Optional[str] = None, port: Optional[int] = None,
                  servers: Optional[Sequence[ServerSpec]] = None, client: Optional[Client] = None,
@@ -261,7 +262,7 @@ class Worker:
                  heartbeat_interval: float = 10.0, metadata: Optional[Dict[str, Any]] = None,
                  on_message: Optional[Callable[[Dict[str, Any]], None]] = None, report_start: bool = True,
                  renew_lease: bool = True, **client_options: Any) -> None:
-        _keep_settings(self, agent_id, capabilities, concurrency, max_concurrent_tasks, heartbeat_interval,
+        self._keep_settings(agent_id, capabilities, concurrency, max_concurrent_tasks, heartbeat_interval,
                        metadata, report_start, renew_lease)
         self.handler = handler
         self.on_other_message = on_message
