@@ -21,7 +21,7 @@ enum AuditLineEncoder {
     static func line(_ name: String, at timestamp: Int64, _ fields: JSONObject) -> [UInt8] {
         var w = JSONWriter(capacity: 128)
         w.writeRaw("{\"ts\":\"")
-        w.writeRaw(Timestamp(millisecondsSinceEpoch: timestamp).rfc3339Bytes)
+        w.writeTimestamp(Timestamp(millisecondsSinceEpoch: timestamp))
         w.writeRaw("\",\"event\":")
         w.writeString(name)
         for (key, value) in fields {

@@ -67,7 +67,7 @@ public struct JSONLogHandler: LogHandler {
 
         var w = JSONWriter(capacity: 256)
         w.writeRaw("{\"ts\":\"")
-        w.writeRaw(Timestamp(millisecondsSinceEpoch: self.now()).rfc3339Bytes)
+        w.writeTimestamp(Timestamp(millisecondsSinceEpoch: self.now()))
         w.writeRaw("\",\"level\":")
         w.writeString(event.level.rawValue)
         w.writeRaw(",\"label\":")

@@ -25,6 +25,8 @@ public struct RedisCommand: Sendable, Equatable {
 
     /// Creates a command from a name and an array of text arguments.
     public init(_ name: String, arguments: [String]) {
+        // Each argument costs its bytes plus a header and trailer of at most 16 bytes.
+        self.encodedArguments.reserveCapacity(arguments.reduce(name.utf8.count + 16) { $0 + $1.utf8.count + 16 })
         self.append(name)
         for argument in arguments { self.append(argument) }
     }
@@ -74,12 +76,7 @@ public struct RedisCommand: Sendable, Equatable {
     /// Appends an integer argument as decimal text.
     public mutating func append(_ i: Int) {
         // The digit count first: a header needs the length before the bytes.
-        var digits = 1
-        var rest = i.magnitude
-        while rest >= 10 {
-            rest /= 10
-            digits += 1
-        }
+        let digits = Self.decimalDigits(i.magnitude)
         self.appendHeader(i < 0 ? digits + 1 : digits)
         Self.appendDecimal(i, to: &self.encodedArguments)
         self.appendTrailer()
@@ -103,21 +100,33 @@ public struct RedisCommand: Sendable, Equatable {
         self.encodedArguments.append(UInt8(ascii: "\n"))
     }
 
+    private static func decimalDigits(_ magnitude: UInt) -> Int {
+        var digits = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        return digits
+    }
+
     private static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
         if value < 0 {
             buffer.append(UInt8(ascii: "-"))
         }
         var magnitude = value.magnitude
-        if magnitude == 0 {
-            buffer.append(UInt8(ascii: "0"))
-            return
-        }
-        let start = buffer.count
-        while magnitude > 0 {
-            buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+        let digits = Self.decimalDigits(magnitude)
+        // Room first, then the digits from the last one back: reversing a slice of the array
+        // in place would copy it (one allocation per argument on the hot path).
+        let end = buffer.count + digits
+        buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        var index = end - 1
+        while magnitude >= 10 {
+            buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
             magnitude /= 10
+            index -= 1
         }
-        buffer[start...].reverse()
+        buffer[index] = UInt8(ascii: "0") + UInt8(magnitude)
     }
 }
 

@@ -17,6 +17,19 @@ import RedisStreams
         #expect(command.arguments == [Array("SET".utf8), Array("k".utf8), [0x00, 0x0D, 0x0A], Array("PX".utf8), Array("-15".utf8)])
     }
 
+    @Test func numbersAndLengthsAreDecimalText() {
+        var command = RedisCommand("X")
+        for number in [0, 7, 10, 99, 100, 1_234_567, -1, -10, Int.max, Int.min] {
+            command.append(number)
+        }
+        command.append([UInt8](repeating: 0x61, count: 1_000))
+        let expected = ["X", "0", "7", "10", "99", "100", "1234567", "-1", "-10", String(Int.max), String(Int.min)]
+            .map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
+            + "$1000\r\n" + String(repeating: "a", count: 1_000) + "\r\n"
+        #expect(command.encodedArguments == Array(expected.utf8))
+        #expect(command.count == 12)
+    }
+
     @Test func errorDescription() {
         let error = RedisStreamsError.unreachable("connect to 127.0.0.1:1: Connection refused")
         #expect(error.kind == .unreachable)

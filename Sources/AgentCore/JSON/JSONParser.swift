@@ -58,6 +58,10 @@ private struct JSONScanner {
         var frames: [Frame] = []
         var arrayItems: [JSONValue] = []
         var objectItems: [JSONObject.Entry] = []
+        // Room for a typical request (an envelope and its message) at once, instead of growing
+        // through 1, 2, 4, 8 entries: each step is an allocation and a copy.
+        frames.reserveCapacity(4)
+        objectItems.reserveCapacity(16)
 
         skipWhitespace()
         nextValue: while true {

@@ -22,6 +22,16 @@ public struct JSONWriter: Sendable {
         self.bytes.append(contentsOf: bytes)
     }
 
+    /// Appends bytes that are already JSON, unchanged.
+    public mutating func writeRaw(_ bytes: ArraySlice<UInt8>) {
+        self.bytes.append(contentsOf: bytes)
+    }
+
+    /// Appends the RFC 3339 form of `timestamp`, unquoted.
+    public mutating func writeTimestamp(_ timestamp: Timestamp) {
+        timestamp.appendRFC3339(to: &self.bytes)
+    }
+
     /// Appends `s` as a quoted JSON string: `"` and `\` are escaped, control
     /// characters become `\n`-style or `\u00XX` escapes, everything else
     /// (including non-ASCII) is copied as UTF-8.

@@ -11,7 +11,7 @@ public enum EncodedMessage {
         w.writeRaw("\"delivery\":{\"attempt\":")
         w.writeInt(attempt)
         w.writeRaw(",\"delivered_at\":\"")
-        w.writeRaw(time.rfc3339Bytes)
+        w.writeTimestamp(time)
         w.writeRaw("\"}}")
         return w.bytes
     }
@@ -26,7 +26,7 @@ public enum EncodedMessage {
         w.writeRaw(",\"attempts\":")
         w.writeInt(attempts)
         w.writeRaw(",\"at\":\"")
-        w.writeRaw(time.rfc3339Bytes)
+        w.writeTimestamp(time)
         w.writeRaw("\"}}")
         return w.bytes
     }
@@ -38,7 +38,7 @@ public enum EncodedMessage {
             w.writeRaw("{")
             return
         }
-        w.writeRaw(Array(stored.dropLast()))
+        w.writeRaw(stored.dropLast())
         if stored.count > 2 {
             w.writeRaw(",")
         }

@@ -26,12 +26,18 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The RFC 3339 form as ASCII bytes (no Foundation: this is on the hot path).
     public var rfc3339Bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        self.appendRFC3339(to: &out)
+        return out
+    }
+
+    /// Appends the RFC 3339 form to `out`: a message being written needs no array of its own.
+    public func appendRFC3339(to out: inout [UInt8]) {
         let ms = self.millisecondsSinceEpoch
         let days = floorDivide(ms, 86_400_000)
         let msOfDay = ms - days * 86_400_000
         let (year, month, day) = civil(fromDays: days)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
         appendDigits(&out, year, width: 4)
         out.append(UInt8(ascii: "-"))
         appendDigits(&out, month, width: 2)
@@ -46,7 +52,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         out.append(UInt8(ascii: "."))
         appendDigits(&out, msOfDay % 1_000, width: 3)
         out.append(UInt8(ascii: "Z"))
-        return out
     }
 }
 

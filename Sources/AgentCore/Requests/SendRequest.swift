@@ -98,7 +98,7 @@ public struct SendRequest: Sendable {
         w.writeRaw(",\"priority\":")
         w.writeString(self.priority.rawValue)
         w.writeRaw(",\"timestamp\":\"")
-        w.writeRaw(timestamp.rfc3339Bytes)
+        w.writeTimestamp(timestamp)
         w.writeRaw("\"")
         if let c = self.correlationID {
             w.writeRaw(",\"correlation_id\":")

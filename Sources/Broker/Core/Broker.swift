@@ -233,7 +233,8 @@ public final class Broker: Sendable {
             self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)
             switch outcome {
             case .stored:
-                self.audit.record(.messageSent(messageID, from: sender, request))
+                // Built only when written: the event is a JSON object of five fields.
+                if self.audit.isEnabled { self.audit.record(.messageSent(messageID, from: sender, request)) }
                 answer.succeed((messageID, false))
             case .duplicate:
                 answer.succeed((messageID, true))

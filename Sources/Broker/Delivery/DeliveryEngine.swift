@@ -353,10 +353,10 @@ public final class DeliveryEngine: Sendable {
             case .take(let request, let generation):
                 takes.append((request, generation))
             case .completeFetch(let promise, let frames):
-                if !frames.isEmpty { self.audit.record(.messagesDelivered(frames, mode: "fetch")) }
+                if !frames.isEmpty && self.audit.isEnabled { self.audit.record(.messagesDelivered(frames, mode: "fetch")) }
                 promise.succeed(frames)
             case .push(let session, let frames):
-                self.audit.record(.messagesDelivered(frames, mode: "push"))
+                if self.audit.isEnabled { self.audit.record(.messagesDelivered(frames, mode: "push")) }
                 session.push(frames)
             case .deadLetter(let inbox, let ref, let reason):
                 _ = self.deadLetter(inbox: inbox, ref: ref, reason: reason, on: self.loop)
@@ -366,7 +366,7 @@ public final class DeliveryEngine: Sendable {
             case .takeReplies(let request):
                 self.takeReplies(request)
             case .completeRequest(let promise, let frame):
-                if let frame { self.audit.record(.messagesDelivered([frame], mode: "request")) }
+                if let frame, self.audit.isEnabled { self.audit.record(.messagesDelivered([frame], mode: "request")) }
                 promise.succeed(frame)
             case .ackReply(let inbox, let ref):
                 self.store.ack(inbox: inbox, refs: [ref], on: self.loop).whenComplete { result in

@@ -135,7 +135,7 @@ struct DeliveryState: Sendable {
             }
             self.inFlightTotal -= 1
             if record.pushed {
-                inbox.subscribers[record.sessionID]?.credit += 1
+                inbox.addCredit(1, to: record.sessionID)
             }
         }
         self.inboxes[agent] = inbox
@@ -187,11 +187,23 @@ struct DeliveryState: Sendable {
 
     /// A message was stored for `agent`: there is something new to read.
     mutating func stored(for agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
-        guard self.inboxes[agent] != nil else { return }
-        self.inboxes[agent]?.mayHaveNew = true
-        self.inboxes[agent]?.repliesMayHaveNew = true
-        self.inboxes[agent]?.generation &+= 1
+        let known = self.updateInbox(agent) { inbox in
+            inbox.mayHaveNew = true
+            inbox.repliesMayHaveNew = true
+            inbox.generation &+= 1
+        }
+        guard known != nil else { return }
         self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
+    }
+
+    /// Changes `agent`'s inbox, if it has one, through a move out of the dictionary and back.
+    /// The hot paths use this rather than `inboxes[agent]?.field = …`: each such line is a
+    /// modify access that allocates (three of them were three allocations per message).
+    @discardableResult
+    mutating func updateInbox<R>(_ agent: String, _ body: (inout InboxState) -> R) -> R? {
+        guard var inbox = self.inboxes.removeValue(forKey: agent) else { return nil }
+        defer { self.inboxes[agent] = inbox }
+        return body(&inbox)
     }
 
     // MARK: Release and timers
@@ -223,7 +235,7 @@ struct DeliveryState: Sendable {
         guard let record = inbox.inFlight.removeValue(forKey: messageID) else { return nil }
         self.inFlightTotal -= 1
         if record.pushed {
-            inbox.subscribers[record.sessionID]?.credit += 1
+            inbox.addCredit(1, to: record.sessionID)
         }
         return record
     }
@@ -242,10 +254,12 @@ struct DeliveryState: Sendable {
             actions.append(.completeFetch(waiter.promise, []))
             self.dropIfIdle(agent)
         case .pumpAgain(let agent):
-            guard self.inboxes[agent] != nil else { return }
-            self.inboxes[agent]?.wakeAt = nil
-            self.inboxes[agent]?.mayHaveNew = true
-            self.inboxes[agent]?.repliesMayHaveNew = true
+            let known = self.updateInbox(agent) { inbox in
+                inbox.wakeAt = nil
+                inbox.mayHaveNew = true
+                inbox.repliesMayHaveNew = true
+            }
+            guard known != nil else { return }
             self.pump(agent, now: now, wallNow: wallNow, actions: &actions)
         case .resync(let agent):
             self.startResync(agent, now: now, actions: &actions)
@@ -294,7 +308,7 @@ struct DeliveryState: Sendable {
         guard let inbox = self.inboxes[agent], !inbox.taking, inbox.replyWaiters.isEmpty else { return nil }
         let demand = min(inbox.demand, self.limits.maxTake)
         guard demand > 0 else { return nil }
-        self.inboxes[agent]?.taking = true
+        self.updateInbox(agent) { $0.taking = true }
         let knownEmpty = !inbox.mayHaveNew && inbox.wakeAt == nil && !inbox.resyncPending
         return AlongsideTake(
             request: TakeRequest(inbox: agent, limit: demand, scope: knownEmpty ? .unread(priority) : .all),
@@ -361,7 +375,9 @@ struct DeliveryState: Sendable {
             actions.append(.completeFetch(waiter.promise, frames))
         }
 
-        var batches: [UInt64: [[UInt8]]] = [:]
+        // Per subscriber, in the order first served; an inbox has few subscribers, and a
+        // dictionary's `[id, default: []].append` would allocate once per message.
+        var batches: [(sessionID: UInt64, frames: [[UInt8]])] = []
         var idleRounds = 0
         while next < deliveries.count, !inbox.subscriberOrder.isEmpty, idleRounds < inbox.subscriberOrder.count {
             let slot = inbox.nextSubscriber % inbox.subscriberOrder.count
@@ -372,11 +388,15 @@ struct DeliveryState: Sendable {
                 continue
             }
             idleRounds = 0
-            inbox.subscribers[sessionID]?.credit -= 1
+            inbox.addCredit(-1, to: sessionID)
             let (message, attempt) = deliveries[next]
             next += 1
             let frame = self.deliver(message, attempt: attempt, to: sessionID, pushed: true, inbox: &inbox, agent: agent, now: now, time: time)
-            batches[sessionID, default: []].append(frame)
+            if let index = batches.firstIndex(where: { $0.sessionID == sessionID }) {
+                batches[index].frames.append(frame)
+            } else {
+                batches.append((sessionID, [frame]))
+            }
         }
         for (sessionID, frames) in batches {
             if let subscriber = inbox.subscribers[sessionID] {

@@ -74,6 +74,14 @@ struct InboxState: Sendable {
             && !self.resyncPending && self.replyWaiters.isEmpty
     }
 
+    /// Changes a subscriber's credit by `delta` (nothing when it is gone). A move out and back,
+    /// not `subscribers[id]?.credit += delta`: that modify access allocates, once per message.
+    mutating func addCredit(_ delta: Int, to sessionID: UInt64) {
+        guard var subscriber = self.subscribers.removeValue(forKey: sessionID) else { return }
+        subscriber.credit += delta
+        self.subscribers[sessionID] = subscriber
+    }
+
     /// Messages wanted now: waiting fetches plus subscribers' credit.
     var demand: Int {
         var total = 0

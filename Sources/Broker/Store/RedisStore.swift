@@ -438,7 +438,7 @@ public final class RedisStore: MessageStore {
         suffix.writeRaw(",\"attempts\":")
         suffix.writeInt(reason.attempts)
         suffix.writeRaw(",\"at\":\"")
-        suffix.writeRaw(reason.at.rfc3339Bytes)
+        suffix.writeTimestamp(reason.at)
         suffix.writeRaw("\"}")
         let keys = [
             self.keys.stream(inbox, ref.priority), self.keys.dead(inbox), self.keys.deadIndex(inbox), self.keys.stats,

@@ -32,7 +32,10 @@ extension RedisReply {
         return Array(UnsafeRawBufferPointer(start: str, count: node.len))
     }
 
+    /// Decoded straight from hiredis' buffer: a short status ("OK", "QUEUED") then needs no
+    /// allocation at all.
     private static func text(_ node: redisReply) -> String {
-        String(decoding: bytes(node), as: UTF8.self)
+        guard let str = node.str, node.len > 0 else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: str, count: node.len), as: UTF8.self)
     }
 }
