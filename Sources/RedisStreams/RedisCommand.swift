@@ -60,6 +60,16 @@ public struct RedisCommand: Sendable, Equatable {
         self.appendTrailer()
     }
 
+    /// Appends one text argument made of three parts (a key: prefix, name, suffix), without
+    /// building the joined string first.
+    public mutating func append(joining first: String, _ second: String, _ third: String) {
+        self.appendHeader(first.utf8.count + second.utf8.count + third.utf8.count)
+        self.encodedArguments.append(contentsOf: first.utf8)
+        self.encodedArguments.append(contentsOf: second.utf8)
+        self.encodedArguments.append(contentsOf: third.utf8)
+        self.appendTrailer()
+    }
+
     /// Appends a raw bytes argument.
     public mutating func append(_ bytes: [UInt8]) {
         self.appendHeader(bytes.count)

@@ -30,6 +30,14 @@ import RedisStreams
         #expect(command.count == 12)
     }
 
+    @Test func joinedArgument() {
+        var command = RedisCommand("GET")
+        command.append(joining: "agentd:q:{", "ünïcode-agent", "}:high")
+        command.append(joining: "", "", "")
+        #expect(command.strings == ["GET", "agentd:q:{ünïcode-agent}:high", ""])
+        #expect(command.encodedArguments.starts(with: Array("$3\r\nGET\r\n$31\r\n".utf8)))
+    }
+
     @Test func errorDescription() {
         let error = RedisStreamsError.unreachable("connect to 127.0.0.1:1: Connection refused")
         #expect(error.kind == .unreachable)

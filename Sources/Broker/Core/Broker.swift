@@ -176,36 +176,57 @@ public final class Broker: Sendable {
 
     // MARK: Messaging
 
+    /// What a send answers: the message id, and whether it was a duplicate of one stored before.
+    typealias Sent = (messageID: String, duplicate: Bool)
+
     /// Stores a message from `sender`; the future succeeds once it is durably stored.
+    func send(_ request: SendRequest, from sender: String, on loop: any EventLoop) -> EventLoopFuture<Sent> {
+        let promise = loop.makePromise(of: Sent.self)
+        self.send(request, from: sender, on: loop) { promise.completeWith($0) }
+        return promise.futureResult
+    }
+
+    /// Stores a message from `sender`; `completion` is called once it is durably stored (or
+    /// refused), on any thread.
     ///
     /// A report that names its task's lease is fenced: it changes the task first, and a stale
     /// one is refused (`forbidden`) with nothing stored, so a zombie worker learns it lost the
     /// task and its supervisor never sees the report.
-    func send(_ request: SendRequest, from sender: String, on loop: any EventLoop) -> EventLoopFuture<(String, Bool)> {
-        if request.messageType == .taskResponse || request.messageType == .errorReport, let lease = request.content["lease"] {
-            guard let number = lease.intValue, number >= 1 else {
-                return loop.makeFailedFuture(AgentdError.badRequest("message.content.lease: must be a whole number ≥ 1"))
+    func send(_ request: SendRequest, from sender: String, on loop: any EventLoop, completion: @escaping @Sendable (Result<Sent, any Error>) -> Void) {
+        guard request.messageType == .taskResponse || request.messageType == .errorReport, let lease = request.content["lease"] else {
+            return self.store(request, from: sender, observed: false, on: loop, completion: completion)
+        }
+        guard let number = lease.intValue, number >= 1 else {
+            return completion(.failure(AgentdError.badRequest("message.content.lease: must be a whole number ≥ 1")))
+        }
+        guard Coordinator.report(request.messageType, request.content) != nil else {
+            return self.store(request, from: sender, observed: false, on: loop, completion: completion)
+        }
+        // A retry of a report already stored (same message_id) is answered as the
+        // duplicate it is, without applying it twice (its usage would count twice).
+        let stored = request.messageID.map { self.store.isStored(messageID: $0, sender: sender, on: loop) }
+            ?? loop.makeSucceededFuture(false)
+        stored.flatMap { already -> EventLoopFuture<Void> in
+            guard !already, let fenced = self.coordinator.observe(request.messageType, content: request.content, from: sender) else {
+                return loop.makeSucceededVoidFuture()
+            }
+            return fenced.hop(to: loop)
+        }.whenComplete { result in
+            switch result {
+            case .success: self.store(request, from: sender, observed: true, on: loop, completion: completion)
+            case .failure(let error): completion(.failure(error))
             }
         }
-        if request.messageType == .taskResponse || request.messageType == .errorReport, request.content["lease"] != nil,
-            Coordinator.report(request.messageType, request.content) != nil
-        {
-            // A retry of a report already stored (same message_id) is answered as the
-            // duplicate it is, without applying it twice (its usage would count twice).
-            let stored = request.messageID.map { self.store.isStored(messageID: $0, sender: sender, on: loop) }
-                ?? loop.makeSucceededFuture(false)
-            return stored.flatMap { already in
-                guard !already, let fenced = self.coordinator.observe(request.messageType, content: request.content, from: sender) else {
-                    return self.store(request, from: sender, observed: true, on: loop)
-                }
-                return fenced.hop(to: loop).flatMap { self.store(request, from: sender, observed: true, on: loop) }
-            }
-        }
-        return self.store(request, from: sender, observed: false, on: loop)
     }
 
     /// Stores a message (see `send`); `observed`: the coordinator has seen it already.
-    private func store(_ request: SendRequest, from sender: String, observed: Bool, on loop: any EventLoop) -> EventLoopFuture<(String, Bool)> {
+    private func store(
+        _ request: SendRequest,
+        from sender: String,
+        observed: Bool,
+        on loop: any EventLoop,
+        completion: @escaping @Sendable (Result<Sent, any Error>) -> Void
+    ) {
         let now = WallClock.nowMilliseconds()
         let received = NIODeadline.now()
         let messageID = request.messageID ?? self.ids.next()
@@ -228,38 +249,46 @@ public final class Broker: Sendable {
         )
         // Someone waits for this inbox: read it in the same round trip as the send.
         let alongside = delay == nil ? self.engine.takeAlongsideSend(to: request.toAgent, priority: request.priority) : nil
-        let answer = loop.makePromise(of: (String, Bool).self)
-        let finish: @Sendable (SendOutcome) -> Void = { outcome in
-            self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)
-            switch outcome {
-            case .stored:
-                // Built only when written: the event is a JSON object of five fields.
-                if self.audit.isEnabled { self.audit.record(.messageSent(messageID, from: sender, request)) }
-                answer.succeed((messageID, false))
-            case .duplicate:
-                answer.succeed((messageID, true))
-            case .conflict:
-                answer.fail(AgentdError.badRequest("message.message_id: already used by another sender"))
+        self.store.send(message, dedupWindowMilliseconds: self.configuration.dedupWindowMilliseconds, thenTake: alongside?.request, on: loop) { result in
+            // The send is noted before its take is handed over: the take's generation is
+            // the inbox's after this send.
+            let outcome = try? result.get().outcome
+            let update = outcome == .stored ? self.noteStored(request, from: sender, at: now, observed: observed) : nil
+            if let alongside { self.engine.takeFinished(alongside, result) }
+            guard let outcome else {
+                if case .failure(let error) = result { completion(.failure(error)) }
+                return
+            }
+            guard let update else {
+                return self.answer(outcome, messageID: messageID, sender: sender, request, received: received, completion: completion)
+            }
+            // A report is answered once its task shows it.
+            update.hop(to: loop).whenComplete { _ in
+                self.answer(outcome, messageID: messageID, sender: sender, request, received: received, completion: completion)
             }
         }
-        self.store.send(message, dedupWindowMilliseconds: self.configuration.dedupWindowMilliseconds, thenTake: alongside?.request, on: loop)
-            .whenComplete { result in
-                // The send is noted before its take is handed over: the take's generation is
-                // the inbox's after this send.
-                let outcome = try? result.get().outcome
-                let update = outcome == .stored ? self.noteStored(request, from: sender, at: now, observed: observed) : nil
-                if let alongside { self.engine.takeFinished(alongside, result) }
-                switch (outcome, update) {
-                case (nil, _):
-                    if case .failure(let error) = result { answer.fail(error) }
-                case (let outcome?, nil):
-                    finish(outcome)
-                case (let outcome?, let update?):
-                    // A report is answered once its task shows it.
-                    update.hop(to: loop).whenComplete { _ in finish(outcome) }
-                }
-            }
-        return answer.futureResult
+    }
+
+    /// The answer to a send the store has decided on.
+    private func answer(
+        _ outcome: SendOutcome,
+        messageID: String,
+        sender: String,
+        _ request: SendRequest,
+        received: NIODeadline,
+        completion: @Sendable (Result<Sent, any Error>) -> Void
+    ) {
+        self.metrics.sendLatency.recordNanoseconds((NIODeadline.now() - received).nanoseconds)
+        switch outcome {
+        case .stored:
+            // Built only when written: the event is a JSON object of five fields.
+            if self.audit.isEnabled { self.audit.record(.messageSent(messageID, from: sender, request)) }
+            completion(.success((messageID, false)))
+        case .duplicate:
+            completion(.success((messageID, true)))
+        case .conflict:
+            completion(.failure(AgentdError.badRequest("message.message_id: already used by another sender")))
+        }
     }
 
     /// `request`: sends `request` as `send` does, with `reply_to` set to the requester and a

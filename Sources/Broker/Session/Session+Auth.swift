@@ -45,12 +45,10 @@ extension Session {
             "agentd.remote": "\(self.remoteAddress)",
             "agentd.delay_ms": "\(delay.nanoseconds / 1_000_000)",
         ])
-        let reply = Reply.failure(id: id, .unauthenticated(HelloAuthenticator.refusal))
-        let eventLoop = self.eventLoop
-        return SessionResult(reply: .later { deliver in
-            // `deliver` belongs to the connection's loop; the task runs on that same loop.
-            let bound = NIOLoopBound(deliver, eventLoop: eventLoop)
-            eventLoop.scheduleTask(in: delay) { bound.value(reply) }
-        })
+        let answer: @Sendable (Result<Void, any Error>) -> Void = self.reply(id) { _, _ in }
+        self.eventLoop.scheduleTask(in: delay) {
+            answer(.failure(AgentdError.unauthenticated(HelloAuthenticator.refusal)))
+        }
+        return .later
     }
 }

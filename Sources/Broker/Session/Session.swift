@@ -22,6 +22,11 @@ final class Session {
     /// name only the agent it names. Set before the first frame is read.
     var certificateIdentity: PeerIdentity?
     private var subscribed = false
+    /// Where replies that come later go; the connection's handler, which owns this session.
+    weak var output: (any ReplyOutput)?
+    /// The sequence number of the frame being handled (set by `handle`): a reply that comes
+    /// later is handed to `output` under it.
+    private var sequence = 0
 
     init(
         broker: Broker,
@@ -46,8 +51,10 @@ final class Session {
         }
     }
 
-    /// Handles one frame.
-    func handle(_ frame: InboundFrame) -> SessionResult {
+    /// Handles one frame, the `sequence`th of the connection (its reply's number, when the
+    /// reply comes later).
+    func handle(_ frame: InboundFrame, sequence: Int) -> SessionResult {
+        self.sequence = sequence
         switch frame {
         case .tooLarge:
             var result = SessionResult.now(Reply.failure(id: nil, .frameTooLarge(limit: self.broker.configuration.maxFrameBytes)))
@@ -222,14 +229,15 @@ final class Session {
     private func send(_ request: RequestEnvelope, link: SessionLink) throws(AgentdError) -> SessionResult {
         let send = try SendRequest(request.body)
         try Self.checkSender(send, link: link)
-        let future = self.broker.send(send, from: link.agentID, on: self.eventLoop)
-        return self.later(request.id, future) { sent, w in
+        let answer: @Sendable (Result<Broker.Sent, any Error>) -> Void = self.reply(request.id) { sent, w in
             w.writeRaw(",\"message_id\":")
-            w.writeString(sent.0)
-            if sent.1 {
+            w.writeString(sent.messageID)
+            if sent.duplicate {
                 w.writeRaw(",\"duplicate\":true")
             }
         }
+        self.broker.send(send, from: link.agentID, on: self.eventLoop, completion: answer)
+        return .later
     }
 
     /// A message may name only the session's agent as its sender (`send` and `request`).
@@ -274,26 +282,45 @@ final class Session {
         _ future: EventLoopFuture<T>,
         _ body: @escaping @Sendable (T, inout JSONWriter) -> Void
     ) -> SessionResult {
-        let logger = self.broker.logger
-        let audit = self.broker.audit
-        let eventLoop = self.eventLoop
-        return SessionResult(reply: .later { deliver in
-            let render: (Result<T, any Error>) -> Void = { result in
-                switch result {
-                case .success(let value):
-                    deliver(Reply.success(id: id) { w in body(value, &w) })
-                case .failure(let error):
-                    let failure = DeliveryEngine.storeError(error)
-                    if failure.code == .internal {
-                        logger.error("request failed", metadata: ["agentd.error": "\(failure)"])
-                    }
-                    if failure.code == .internal || failure.code == .unavailable { audit.record(.requestFailed(failure)) }
-                    deliver(Reply.failure(id: id, failure))
-                }
+        future.whenComplete(self.reply(id, body))
+        return .later
+    }
+
+    /// The function to call, from any thread, with the outcome of the request being handled:
+    /// it renders the reply (failures become error replies) and hands it to `output` on this
+    /// connection's event loop. One closure per request is all a reply that comes later costs.
+    func reply<T: Sendable>(
+        _ id: RequestID?,
+        _ body: @escaping @Sendable (T, inout JSONWriter) -> Void
+    ) -> @Sendable (Result<T, any Error>) -> Void {
+        let session = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let sequence = self.sequence
+        return { result in
+            if session.eventLoop.inEventLoop {
+                session.value.deliver(sequence, id, result, body)
+            } else {
+                session.eventLoop.execute { session.value.deliver(sequence, id, result, body) }
             }
-            // `hop` is free when the future is already on the connection's loop.
-            let bound = NIOLoopBound(render, eventLoop: eventLoop)
-            future.hop(to: eventLoop).whenComplete { bound.value($0) }
-        })
+        }
+    }
+
+    private func deliver<T>(_ sequence: Int, _ id: RequestID?, _ result: Result<T, any Error>, _ body: (T, inout JSONWriter) -> Void) {
+        switch result {
+        case .success(let value):
+            self.output?.complete(sequence, Reply.success(id: id) { w in body(value, &w) })
+        case .failure(let error):
+            self.output?.complete(sequence, Reply.failure(id: id, self.failure(error)))
+        }
+    }
+
+    /// A store or broker failure as the wire error it is answered with; internal and
+    /// unavailable ones are logged and audited.
+    private func failure(_ error: any Error) -> AgentdError {
+        let failure = DeliveryEngine.storeError(error)
+        if failure.code == .internal {
+            self.broker.logger.error("request failed", metadata: ["agentd.error": "\(failure)"])
+        }
+        if failure.code == .internal || failure.code == .unavailable { self.broker.audit.record(.requestFailed(failure)) }
+        return failure
     }
 }

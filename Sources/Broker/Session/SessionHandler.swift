@@ -14,7 +14,7 @@ import NIOCore
 /// agentd ends a connection itself on drain (SIGTERM), after `hello_timeout_ms` without a
 /// `hello`, and after `idle_timeout_ms` of silence; each time it writes a last
 /// `{"event": "bye", "reason": ...}` frame after the replies still owed, then closes.
-final class SessionHandler: ChannelDuplexHandler {
+final class SessionHandler: ChannelDuplexHandler, ReplyOutput {
     typealias InboundIn = InboundFrame
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -31,6 +31,8 @@ final class SessionHandler: ChannelDuplexHandler {
     private let helloTimeout: TimeAmount
     private let idleTimeout: TimeAmount?
     private var session: Session?
+    /// This handler's context, for replies that complete later (`ReplyOutput`).
+    private var context: ChannelHandlerContext?
     /// A ring buffer: replies leave from the front without moving the rest.
     private var pending = CircularBuffer<Slot>(initialCapacity: 16)
     /// Sequence number of `pending[0]`.
@@ -59,6 +61,7 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let push: @Sendable ([[UInt8]]) -> Void = { messages in
@@ -88,6 +91,11 @@ final class SessionHandler: ChannelDuplexHandler {
             remoteAddress: remoteAddress,
             push: push
         )
+        self.session?.output = self
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -112,21 +120,29 @@ final class SessionHandler: ChannelDuplexHandler {
             self.lastInbound = context.eventLoop.now
         }
         let frame = Self.unwrapInboundIn(data)
-        let result = session.handle(frame)
+        // The slot is in place before the session runs: a reply that comes "later" may be
+        // complete before `handle` returns (a future already fulfilled).
         let sequence = self.firstSequence + self.pending.count
-        self.pending.append(Slot(bytes: nil, closeAfter: result.closeAfter, afterWrite: result.afterWrite))
+        self.pending.append(Slot(bytes: nil, closeAfter: false, afterWrite: nil))
+        let result = session.handle(frame, sequence: sequence)
+        guard case .now(let bytes) = result.reply else { return }
+        let index = sequence - self.firstSequence
+        if result.closeAfter || result.afterWrite != nil, index >= 0, index < self.pending.count {
+            let slot = self.pending.index(self.pending.startIndex, offsetBy: index)
+            self.pending[slot].closeAfter = result.closeAfter
+            self.pending[slot].afterWrite = result.afterWrite
+        }
         if result.closeAfter {
             // Nothing after bye or an over-long frame is read.
             self.closing = true
         }
-        switch result.reply {
-        case .now(let bytes):
-            self.complete(sequence, bytes, context: context)
-        case .later(let register):
-            register { [self] bytes in
-                self.complete(sequence, bytes, context: context)
-            }
-        }
+        self.complete(sequence, bytes, context: context)
+    }
+
+    /// A reply that came later (`ReplyOutput`).
+    func complete(_ sequence: Int, _ bytes: [UInt8]) {
+        guard let context = self.context else { return }
+        self.complete(sequence, bytes, context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -24,14 +24,16 @@ public final class MemoryStore: MessageStore {
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
         thenTake take: TakeRequest?,
-        on loop: any EventLoop
-    ) -> EventLoopFuture<SendResult> {
+        on loop: any EventLoop,
+        completion: @escaping @Sendable (Result<SendResult, any Error>) -> Void
+    ) {
         // One lock holds the send and the take: the take sees the message. Every take looks
         // at everything (an in-process take costs the same whatever its scope).
-        self.run(on: loop) { state in
+        let result = self.state.withLockedValue { state in
             let outcome = state.send(message, dedupWindow: Int64(dedupWindowMilliseconds))
             return SendResult(outcome: outcome, taken: take.map { .success(state.take($0)) })
         }
+        completion(.success(result))
     }
 
     public func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {

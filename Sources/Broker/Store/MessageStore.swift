@@ -21,13 +21,15 @@ public protocol MessageStore: DaemonDirectory {
 
     /// Stores a message, or detects a duplicate `message_id`; the inbox's watchers are woken.
     /// With `take`, the take runs right behind the send in the same round trip (it sees the
-    /// message), and `SendResult.taken` holds its result.
+    /// message), and `SendResult.taken` holds its result. `completion` is called once, on any
+    /// thread (a callback, not a future: this is every message's path).
     func send(
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
         thenTake take: TakeRequest?,
-        on loop: any EventLoop
-    ) -> EventLoopFuture<SendResult>
+        on loop: any EventLoop,
+        completion: @escaping @Sendable (Result<SendResult, any Error>) -> Void
+    )
 
     /// Marks up to `limit` messages of an inbox as delivered by this daemon, in priority order,
     /// due released deliveries first within each priority. Expired messages met on the way are
@@ -128,6 +130,18 @@ public protocol DaemonDirectory: Sendable {
 }
 
 extension MessageStore {
+    /// `send(_:dedupWindowMilliseconds:thenTake:on:completion:)` answered by a future.
+    public func send(
+        _ message: NewMessage,
+        dedupWindowMilliseconds: Int,
+        thenTake take: TakeRequest?,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<SendResult> {
+        let promise = loop.makePromise(of: SendResult.self)
+        self.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, thenTake: take, on: loop) { promise.completeWith($0) }
+        return promise.futureResult
+    }
+
     /// Stores a message with no take behind it (see `send(_:dedupWindowMilliseconds:thenTake:on:)`).
     public func send(_ message: NewMessage, dedupWindowMilliseconds: Int, on loop: any EventLoop) -> EventLoopFuture<SendOutcome> {
         self.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, thenTake: nil, on: loop).map(\.outcome)

@@ -1,4 +1,5 @@
 import AgentCore
+import RedisStreams
 
 /// The names of agentd's Redis keys under one prefix (see `RedisScripts` for the layout).
 ///
@@ -17,6 +18,7 @@ struct RedisKeys: Sendable {
     let daemonFigures: String
     private let streamPrefix: String
     private let dedupPrefix: String
+    private let wakePrefix: String
     private let prioritySuffixes: [String]
 
     init(prefix: String) {
@@ -27,6 +29,7 @@ struct RedisKeys: Sendable {
         self.daemonFigures = prefix + ":dfigures"
         self.streamPrefix = prefix + ":q:{"
         self.dedupPrefix = prefix + ":dedup:"
+        self.wakePrefix = prefix + ":w:{"
         // Indexed by `deliveryRank`.
         self.prioritySuffixes = Priority.deliveryOrder.map { "}:" + $0.rawValue }
     }
@@ -35,13 +38,23 @@ struct RedisKeys: Sendable {
         self.streamPrefix + agent + self.prioritySuffixes[priority.deliveryRank]
     }
 
+    /// `stream(agent, priority)` as the next argument of `command`, with no string built.
+    func appendStream(_ agent: String, _ priority: Priority, to command: inout RedisCommand) {
+        command.append(joining: self.streamPrefix, agent, self.prioritySuffixes[priority.deliveryRank])
+    }
+
+    /// `wake(agent)` as the next argument of `command`, with no string built.
+    func appendWake(_ agent: String, to command: inout RedisCommand) {
+        command.append(joining: self.wakePrefix, agent, "}")
+    }
+
     func streams(_ agent: String) -> [String] { Priority.deliveryOrder.map { self.stream(agent, $0) } }
     /// Released deliveries waiting for their next attempt: `rank:entry-id` by due time.
     func retries(_ agent: String) -> String { self.prefix + ":r:{" + agent + "}" }
     /// Delayed sends: packed messages by due time.
     func delayed(_ agent: String) -> String { self.prefix + ":d:{" + agent + "}" }
     /// The pub/sub channel that announces new work in the inbox to every daemon.
-    func wake(_ agent: String) -> String { self.prefix + ":w:{" + agent + "}" }
+    func wake(_ agent: String) -> String { self.wakePrefix + agent + "}" }
     func dead(_ agent: String) -> String { self.prefix + ":dead:{" + agent + "}" }
     func deadIndex(_ agent: String) -> String { self.prefix + ":deadidx:{" + agent + "}" }
     func dedup(_ messageID: String) -> String { self.dedupPrefix + messageID }
@@ -53,8 +66,7 @@ struct RedisKeys: Sendable {
 
     /// The agent a wake channel names, or nil for another channel.
     func agent(ofWakeChannel channel: String) -> String? {
-        let head = self.prefix + ":w:{"
-        guard channel.hasPrefix(head), channel.hasSuffix("}") else { return nil }
-        return String(channel.dropFirst(head.count).dropLast())
+        guard channel.hasPrefix(self.wakePrefix), channel.hasSuffix("}") else { return nil }
+        return String(channel.dropFirst(self.wakePrefix.count).dropLast())
     }
 }

@@ -54,7 +54,8 @@ extension RedisStore {
             case .script(let script, let tail): Self.evalSHA(script.sha, tail)
             }
         }
-        self.submit(wire, on: loop) { result in
+        self.client.submit(wire, on: loop) { result in
+            let result = Self.storeResult(result)
             guard case .success(let answers) = result else { return completion(result) }
             var retries: [(Int, RedisCommand)] = []
             for (index, command) in commands.enumerated() {
@@ -64,8 +65,8 @@ extension RedisStore {
             }
             guard !retries.isEmpty else { return completion(.success(answers)) }
             let retried = retries
-            self.submit(retried.map(\.1), on: loop) { again in
-                completion(again.map { again in
+            self.client.submit(retried.map(\.1), on: loop) { again in
+                completion(Self.storeResult(again).map { again in
                     var answers = answers
                     for (retry, reply) in zip(retried, again) { answers[retry.0] = reply }
                     return answers
@@ -74,18 +75,17 @@ extension RedisStore {
         }
     }
 
-    private func submit(_ commands: [RedisCommand], on loop: any EventLoop, completion: @escaping @Sendable (Result<[RedisReply], any Error>) -> Void) {
-        self.client.submit(commands, on: loop) { result in
-            switch result {
-            case .success(let replies):
-                if let busy = replies.lazy.compactMap(\.errorMessage).first(where: Self.isServerUnavailable) {
-                    completion(.failure(AgentdError.unavailable("store unavailable: \(busy)")))
-                } else {
-                    completion(.success(replies))
-                }
-            case .failure(let error):
-                completion(.failure(AgentdError.unavailable("store unavailable: \(error.message)", cause: error)))
+    /// The client's answer in the store's terms: a connection failure, or an error reply that
+    /// says Redis cannot serve now, is `unavailable`.
+    private static func storeResult(_ result: Result<[RedisReply], RedisStreamsError>) -> Result<[RedisReply], any Error> {
+        switch result {
+        case .success(let replies):
+            if let busy = replies.lazy.compactMap(\.errorMessage).first(where: Self.isServerUnavailable) {
+                return .failure(AgentdError.unavailable("store unavailable: \(busy)"))
             }
+            return .success(replies)
+        case .failure(let error):
+            return .failure(AgentdError.unavailable("store unavailable: \(error.message)", cause: error))
         }
     }
 

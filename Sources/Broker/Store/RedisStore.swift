@@ -30,7 +30,9 @@ public final class RedisStore: MessageStore {
     /// Random per process: tells this run's lease from a previous run's with the same id.
     let instance = String(UInt64.random(in: .min ... .max), radix: 36)
     /// Streams whose consumer group this process has created (see `plainSend`).
-    private let groupsCreated = NIOLockedValueBox<Set<String>>([])
+    /// The consumer groups this process has made sure of: per inbox, one bit per priority
+    /// (`deliveryRank`). Keyed by agent, so checking costs no key string per send.
+    private let groupsCreated = NIOLockedValueBox<[String: UInt8]>([:])
     /// Inboxes recorded in `P:dinbox:<daemon>` (before this daemon's first take from each).
     let inboxesRecorded = NIOLockedValueBox<Set<String>>([])
     private let onWake = NIOLockedValueBox<Callback<String, Void>?>(nil)
@@ -133,17 +135,17 @@ public final class RedisStore: MessageStore {
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
         thenTake take: TakeRequest?,
-        on loop: any EventLoop
-    ) -> EventLoopFuture<SendResult> {
+        on loop: any EventLoop,
+        completion: @escaping @Sendable (Result<SendResult, any Error>) -> Void
+    ) {
         // One pipeline: the send, WAIT when replicas must confirm, then the take. The take's
         // commands may start with an SADD, so its answer is the last reply.
         var commands = self.sendCommands(message, dedupWindowMilliseconds: dedupWindowMilliseconds)
         let sendCount = commands.count
         if let wait = self.waitCommand { commands.append(wait) }
         if let take { commands += self.takeCommands(take) }
-        let promise = loop.makePromise(of: SendResult.self)
         self.call(commands, on: loop) { result in
-            promise.completeWith(Result {
+            completion(Result {
                 let replies = try result.get()
                 let outcome = try Self.decodeSend(replies.prefix(sendCount))
                 if self.waitCommand != nil { try self.checkWait(replies[sendCount]) }
@@ -153,7 +155,6 @@ public final class RedisStore: MessageStore {
                 return SendResult(outcome: outcome, taken: taken)
             })
         }
-        return promise.futureResult
     }
 
     /// The commands of a send. With a server-chosen id, no TTL and no delay, no script: the
@@ -161,17 +162,18 @@ public final class RedisStore: MessageStore {
     /// script's cost in Redis). The consumer group is created once per stream and process; if
     /// it is lost (a Redis restart without persistence), the take script creates it again.
     private func sendCommands(_ message: NewMessage, dedupWindowMilliseconds: Int) -> [StoreCommand] {
-        let key = self.keys.stream(message.recipient, message.priority)
-        let wake = self.keys.wake(message.recipient)
         guard message.clientChosenID || message.delayMilliseconds != nil || message.ttlMilliseconds != nil else {
             var commands: [StoreCommand] = []
             commands.reserveCapacity(5)
-            if self.groupsCreated.withLockedValue({ $0.insert(key).inserted }) {
+            if self.groupCreated(message.recipient, message.priority) {
+                let key = self.keys.stream(message.recipient, message.priority)
                 commands.append(.plain(RedisCommand("XGROUP", "CREATE", key, "agentd", "0", "MKSTREAM")))
             }
-            var xadd = RedisCommand(capacity: message.body.count + key.utf8.count + message.messageID.utf8.count + 48 + (message.correlationID?.utf8.count ?? 0))
+            // Keys are written into the commands in parts: no key string is built per send.
+            let recipient = message.recipient.utf8.count
+            var xadd = RedisCommand(capacity: message.body.count + recipient + message.messageID.utf8.count + 96 + (message.correlationID?.utf8.count ?? 0))
             xadd.append("XADD")
-            xadd.append(key)
+            self.keys.appendStream(message.recipient, message.priority, to: &xadd)
             xadd.append("*")
             xadd.append("i")
             xadd.append(message.messageID)
@@ -184,9 +186,15 @@ public final class RedisStore: MessageStore {
             commands.append(.plain(xadd))
             commands.append(self.countSent)
             commands.append(self.countPending)
-            commands.append(.plain(RedisCommand("PUBLISH", wake, self.daemonID)))
+            var publish = RedisCommand(capacity: recipient + self.daemonID.utf8.count + 64)
+            publish.append("PUBLISH")
+            self.keys.appendWake(message.recipient, to: &publish)
+            publish.append(self.daemonID)
+            commands.append(.plain(publish))
             return commands
         }
+        let key = self.keys.stream(message.recipient, message.priority)
+        let wake = self.keys.wake(message.recipient)
         var tail = RedisCommand(capacity: message.body.count + 320 + (message.correlationID?.utf8.count ?? 0))
         tail.append(4)
         tail.append(key)
@@ -206,6 +214,18 @@ public final class RedisStore: MessageStore {
         tail.append(message.correlationID == nil ? "0" : "1")
         tail.append(message.correlationID ?? "")
         return [.script(RedisScripts.send, tail)]
+    }
+
+    /// Whether the consumer group of `agent`'s `priority` stream is to be created now: true
+    /// the first time this process asks.
+    private func groupCreated(_ agent: String, _ priority: Priority) -> Bool {
+        let bit = UInt8(1) << UInt8(priority.deliveryRank)
+        return self.groupsCreated.withLockedValue { created in
+            let bits = created[agent, default: 0]
+            guard bits & bit == 0 else { return false }
+            created[agent] = bits | bit
+            return true
+        }
     }
 
     /// `WAIT`'s answer: how many replicas confirmed. Fewer than asked is `unavailable`: the
@@ -272,7 +292,7 @@ public final class RedisStore: MessageStore {
             var read = RedisCommand("XREADGROUP", "GROUP", "agentd", self.daemonID, "COUNT")
             read.append(request.limit)
             read.append("STREAMS")
-            read.append(self.keys.stream(request.inbox, priority))
+            self.keys.appendStream(request.inbox, priority, to: &read)
             read.append(">")
             commands.append(.plain(read))
         case .all:
@@ -387,9 +407,9 @@ public final class RedisStore: MessageStore {
     }
 
     public func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int> {
-        var tail = RedisCommand()
+        var tail = RedisCommand(capacity: refs.count * (inbox.utf8.count + 80) + 64)
         tail.append(refs.count + 1)
-        for ref in refs { tail.append(self.keys.stream(inbox, ref.priority)) }
+        for ref in refs { self.keys.appendStream(inbox, ref.priority, to: &tail) }
         tail.append(self.keys.stats)
         for ref in refs { tail.append(ref.entryID.description) }
         let promise = loop.makePromise(of: Int.self)

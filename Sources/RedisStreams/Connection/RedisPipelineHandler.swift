@@ -15,19 +15,22 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
 
     private struct InFlight {
         var request: RedisRequest
-        var replies: [RedisReply]
         /// Set for a request rejected before writing; it still completes in its turn.
         var rejection: RedisStreamsError?
         let sentAt: NIODeadline
 
-        var isComplete: Bool {
-            self.rejection != nil || self.replies.count == self.request.commands.count
+        /// Whether it has everything it waits for, given the replies read for it so far.
+        func isComplete(replies: Int) -> Bool {
+            self.rejection != nil || replies == self.request.commands.count
         }
     }
 
     private let timeout: TimeAmount
     private let peer: String
     private var inFlight = CircularBuffer<InFlight>(initialCapacity: 64)
+    /// The replies read for the head of `inFlight` (only the head gets replies). Kept here,
+    /// not in the entry: appending through the ring buffer's subscript allocated per reply.
+    private var headReplies: [RedisReply] = []
     private var watchdog: Scheduled<Void>?
     private var failure: RedisStreamsError?
     /// Records each answered request's round trip (`agentd_redis_round_trip_seconds`).
@@ -46,13 +49,12 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
             request.completion(.failure(failure))
             return
         }
-        var entry = InFlight(request: request, replies: [], rejection: nil, sentAt: context.eventLoop.now)
+        var entry = InFlight(request: request, rejection: nil, sentAt: context.eventLoop.now)
         if request.commands.contains(where: { $0.count == 0 }) {
             // Rejected up front so that one malformed command cannot break the stream it would share.
             entry.rejection = .protocolError("cannot send a command without arguments")
             promise?.succeed()
         } else if !request.commands.isEmpty {
-            entry.replies.reserveCapacity(request.commands.count)
             var buffer = context.channel.allocator.buffer(
                 capacity: request.commands.reduce(0) { $0 + $1.encodedArguments.count + 16 })
             for command in request.commands {
@@ -64,7 +66,7 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
         }
         let wasIdle = self.inFlight.isEmpty
         self.inFlight.append(entry)
-        if wasIdle && entry.isComplete {
+        if wasIdle && entry.isComplete(replies: 0) {
             // Nothing ahead of it, and it waits for no reply: complete it once this write is done.
             context.eventLoop.assumeIsolated().execute { self.completeReadyHeads() }
         }
@@ -77,7 +79,10 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
             self.fail(.protocolError("\(self.peer) sent a reply nobody asked for"), context: context)
             return
         }
-        self.inFlight[self.inFlight.startIndex].replies.append(reply)
+        if self.headReplies.isEmpty {
+            self.headReplies.reserveCapacity(self.inFlight[self.inFlight.startIndex].request.commands.count)
+        }
+        self.headReplies.append(reply)
         self.completeReadyHeads()
     }
 
@@ -92,8 +97,7 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
 
     /// Completes requests from the head while they have everything they wait for.
     private func completeReadyHeads() {
-        while self.inFlight.first?.isComplete == true {
-            // Moved out, not copied: its replies are not retained twice.
+        while self.inFlight.first?.isComplete(replies: self.headReplies.count) == true {
             let head = self.inFlight.removeFirst()
             if let rejection = head.rejection {
                 head.request.completion(.failure(rejection))
@@ -101,7 +105,10 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
                 if let roundTrip = self.roundTrip, !head.request.commands.isEmpty {
                     roundTrip.recordNanoseconds((NIODeadline.now() - head.sentAt).nanoseconds)
                 }
-                head.request.completion(.success(head.replies))
+                // Moved out, not copied: the replies are not retained twice.
+                let replies = self.headReplies
+                self.headReplies = []
+                head.request.completion(.success(replies))
             }
         }
     }
@@ -115,6 +122,7 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
         self.watchdog = nil
         let failed = self.inFlight
         self.inFlight.removeAll()
+        self.headReplies = []
         for entry in failed {
             entry.request.completion(.failure(entry.rejection ?? error))
         }

@@ -29,8 +29,15 @@ extension RedisReply {
 
     private static func bytes(_ node: redisReply) -> [UInt8] {
         guard let str = node.str, node.len > 0 else { return [] }
+        if node.len == 1 {
+            // Field names of stream entries ("i", "m", "c") and flags: shared, not allocated.
+            return Self.singleBytes[Int(UInt8(bitPattern: str.pointee))]
+        }
         return Array(UnsafeRawBufferPointer(start: str, count: node.len))
     }
+
+    /// Every one-byte bulk string, made once.
+    private static let singleBytes: [[UInt8]] = (0...255).map { [UInt8($0)] }
 
     /// Decoded straight from hiredis' buffer: a short status ("OK", "QUEUED") then needs no
     /// allocation at all.

@@ -29,9 +29,10 @@ private final class ScriptedStore: MessageStore {
         _ message: NewMessage,
         dedupWindowMilliseconds: Int,
         thenTake take: TakeRequest?,
-        on loop: any EventLoop
-    ) -> EventLoopFuture<SendResult> {
-        self.inner.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, thenTake: take, on: loop)
+        on loop: any EventLoop,
+        completion: @escaping @Sendable (Result<SendResult, any Error>) -> Void
+    ) {
+        self.inner.send(message, dedupWindowMilliseconds: dedupWindowMilliseconds, thenTake: take, on: loop, completion: completion)
     }
 
     func take(_ request: TakeRequest, on loop: any EventLoop) -> EventLoopFuture<TakeResult> {
