@@ -407,11 +407,18 @@ public final class RedisStore: MessageStore {
     }
 
     public func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int> {
-        var tail = RedisCommand(capacity: refs.count * (inbox.utf8.count + 80) + 64)
-        tail.append(refs.count + 1)
-        for ref in refs { self.keys.appendStream(inbox, ref.priority, to: &tail) }
+        // The ids grouped by stream, streams in delivery order.
+        var counts = PriorityCounts()
+        for ref in refs { counts[ref.priority] += 1 }
+        let streams = Priority.deliveryOrder.filter { counts[$0] > 0 }
+        var tail = RedisCommand(capacity: refs.count * 40 + streams.count * (inbox.utf8.count + 40) + 64)
+        tail.append(streams.count + 1)
+        for priority in streams { self.keys.appendStream(inbox, priority, to: &tail) }
         tail.append(self.keys.stats)
-        for ref in refs { tail.append(ref.entryID.description) }
+        for priority in streams {
+            tail.append(counts[priority])
+            for ref in refs where ref.priority == priority { tail.append(ref.entryID.description) }
+        }
         let promise = loop.makePromise(of: Int.self)
         self.call([.script(RedisScripts.ack, tail)], on: loop) { result in
             promise.completeWith(Result {

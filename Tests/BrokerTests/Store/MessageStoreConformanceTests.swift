@@ -321,6 +321,29 @@ private func expectDueIn(
         }
     }
 
+    /// One ack of many entries of several priorities, given in no particular order: each is
+    /// acked once, whatever batch of the store's it falls in (Redis acks per stream, a
+    /// thousand ids at a time).
+    @Test(arguments: StoreBackend.available)
+    func aLargeAckAcrossPrioritiesAcksEachOnce(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, loop in
+            let priorities: [Priority] = [.high, .low, .high, .critical]
+            for index in 0..<2_600 {
+                try await store.send(message("m\(index)", priority: priorities[index % priorities.count]), on: loop)
+            }
+            let taken = try await store.take(3_000, on: loop).taken
+            #expect(taken.count == 2_600)
+            let refs = taken.map(\.ref).reversed() + [EntryRef(priority: .medium, entryID: EntryID(high: 1, low: 1))]
+            #expect(try await store.ack(Array(refs), on: loop) == 2_600)
+            #expect(try await store.ack(Array(taken.prefix(10).map(\.ref)), on: loop) == 0)
+            #expect(try await store.pending(inbox: inbox, on: loop).get().isEmpty)
+            #expect(try await store.take(on: loop).taken.isEmpty)
+            let counters = try await store.counters(on: loop)
+            #expect(counters.acked == 2_600)
+            #expect(counters.pending == 0)
+        }
+    }
+
     @Test(arguments: StoreBackend.available)
     func pendingListsDeliveriesNotAckedWithTheirCounts(backend: StoreBackend) async throws {
         try await withStore(backend) { store, loop in
