@@ -196,14 +196,26 @@ enum RedisScripts {
         local need = tonumber(ARGV[1])
         local me = ARGV[2]
         local out = {0, 0, ''}
+        local o = 3
         local expired = 0
         local delivered = 0
+        -- This runs per message: agentd writes i and m first, then x and c in either order,
+        -- so the fields are picked by position; the loop is left for anything else.
         local function fields(f)
+          if f[1] == 'i' and f[3] == 'm' then
+            if f[5] == 'x' then return f[2], f[4], f[6] end
+            if f[7] == 'x' then return f[2], f[4], f[8] end
+            return f[2], f[4], nil
+          end
           local i, m, x
           for k = 1, #f, 2 do
             if f[k] == 'i' then i = f[k + 1] elseif f[k] == 'm' then m = f[k + 1] elseif f[k] == 'x' then x = f[k + 1] end
           end
           return i, m, x
+        end
+        local function add(p, id, i, m, attempt)
+          out[o + 1] = p; out[o + 2] = id; out[o + 3] = i; out[o + 4] = m; out[o + 5] = attempt
+          o = o + 5
         end
         local function expire(key, id)
           redis.call('XACK', key, 'agentd', id)
@@ -243,7 +255,7 @@ enum RedisScripts {
                 local pending = redis.call('XPENDING', key, 'agentd', r[3], r[3], 1)
                 local attempt = 1
                 if pending[1] then attempt = pending[1][4] end
-                table.insert(out, p); table.insert(out, r[3]); table.insert(out, i); table.insert(out, m); table.insert(out, attempt)
+                add(p, r[3], i, m, attempt)
                 need = need - 1
                 delivered = delivered + 1
               end
@@ -265,7 +277,7 @@ enum RedisScripts {
                 if x and tonumber(x) <= now then
                   expire(key, e[1])
                 else
-                  table.insert(out, p); table.insert(out, e[1]); table.insert(out, i); table.insert(out, m); table.insert(out, 1)
+                  add(p, e[1], i, m, 1)
                   need = need - 1
                   delivered = delivered + 1
                 end
