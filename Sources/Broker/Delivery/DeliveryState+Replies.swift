@@ -28,7 +28,8 @@ extension DeliveryState {
     ) {
         let agent = session.agentID
         let deadline = now + timeout
-        var inbox = self.inboxes[agent, default: InboxState()]
+        // Moved out and back: a copy would make the append copy the waiters.
+        var inbox = self.inboxes.removeValue(forKey: agent) ?? InboxState()
         inbox.replyWaiters.append(
             ReplyWaiter(id: waiterID, session: session, correlationID: correlationID, promise: promise, deadline: deadline)
         )
@@ -70,7 +71,7 @@ extension DeliveryState {
 
     /// A reply take finished: answer the requests whose replies were found.
     mutating func repliesTaken(_ result: ReplyTakeResult, inbox agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
-        guard var inbox = self.inboxes[agent] else {
+        guard var inbox = self.inboxes.removeValue(forKey: agent) else {
             for reply in result.replies { actions.append(.putBack(inbox: agent, reply)) }
             return
         }
@@ -102,7 +103,7 @@ extension DeliveryState {
     /// A reply take failed (store unavailable): look again a little later. The requests wait
     /// on; their timeouts still bound them.
     mutating func replyTakeFailed(inbox agent: String, now: NIODeadline) {
-        guard var inbox = self.inboxes[agent] else { return }
+        guard var inbox = self.inboxes.removeValue(forKey: agent) else { return }
         inbox.taking = false
         inbox.repliesMayHaveNew = true
         inbox.wakeAt = nil

@@ -187,7 +187,7 @@ struct DeliveryState: Sendable {
 
     /// A message was stored for `agent`: there is something new to read.
     mutating func stored(for agent: String, now: NIODeadline, wallNow: Int64, actions: inout [DeliveryAction]) {
-        let known = self.updateInbox(agent) { inbox in
+        let known: Void? = self.updateInbox(agent) { inbox in
             inbox.mayHaveNew = true
             inbox.repliesMayHaveNew = true
             inbox.generation &+= 1
@@ -254,7 +254,7 @@ struct DeliveryState: Sendable {
             actions.append(.completeFetch(waiter.promise, []))
             self.dropIfIdle(agent)
         case .pumpAgain(let agent):
-            let known = self.updateInbox(agent) { inbox in
+            let known: Void? = self.updateInbox(agent) { inbox in
                 inbox.wakeAt = nil
                 inbox.mayHaveNew = true
                 inbox.repliesMayHaveNew = true
@@ -304,16 +304,21 @@ struct DeliveryState: Sendable {
     /// daemon whose wake-up has not arrived yet is then delivered by the take that wake-up
     /// starts: concurrent sends have no order between them anyway.
     mutating func takeAlongsideSend(to agent: String, priority: Priority) -> AlongsideTake? {
-        // A waiting request looks for its reply first (`pump`), so not alongside the send.
-        guard let inbox = self.inboxes[agent], !inbox.taking, inbox.replyWaiters.isEmpty else { return nil }
-        let demand = min(inbox.demand, self.limits.maxTake)
-        guard demand > 0 else { return nil }
-        self.updateInbox(agent) { $0.taking = true }
-        let knownEmpty = !inbox.mayHaveNew && inbox.wakeAt == nil && !inbox.resyncPending
-        return AlongsideTake(
-            request: TakeRequest(inbox: agent, limit: demand, scope: knownEmpty ? .unread(priority) : .all),
-            generation: inbox.generation &+ 1
-        )
+        let limit = self.limits.maxTake
+        // In place: a copy of the inbox would retain every table in it, on every send.
+        let take = self.updateInbox(agent) { inbox -> AlongsideTake? in
+            // A waiting request looks for its reply first (`pump`), so not alongside the send.
+            guard !inbox.taking, inbox.replyWaiters.isEmpty else { return nil }
+            let demand = min(inbox.demand, limit)
+            guard demand > 0 else { return nil }
+            inbox.taking = true
+            let knownEmpty = !inbox.mayHaveNew && inbox.wakeAt == nil && !inbox.resyncPending
+            return AlongsideTake(
+                request: TakeRequest(inbox: agent, limit: demand, scope: knownEmpty ? .unread(priority) : .all),
+                generation: inbox.generation &+ 1
+            )
+        }
+        return take ?? nil
     }
 
     /// A take finished: hand the messages to waiting fetches, then to subscribers.
