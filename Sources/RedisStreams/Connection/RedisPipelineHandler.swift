@@ -31,6 +31,9 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
     /// The replies read for the head of `inFlight` (only the head gets replies). Kept here,
     /// not in the entry: appending through the ring buffer's subscript allocated per reply.
     private var headReplies: [RedisReply] = []
+    /// Commands written since the last flush, encoded back to back: one buffer and one
+    /// channel write per flush instead of one per request.
+    private var outbound: ByteBuffer?
     private var watchdog: Scheduled<Void>?
     private var failure: RedisStreamsError?
     /// Records each answered request's round trip (`agentd_redis_round_trip_seconds`).
@@ -55,12 +58,20 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
             entry.rejection = .protocolError("cannot send a command without arguments")
             promise?.succeed()
         } else if !request.commands.isEmpty {
-            var buffer = context.channel.allocator.buffer(
-                capacity: request.commands.reduce(0) { $0 + $1.encodedArguments.count + 16 })
+            // Into the buffer this turn of the event loop is filling (taken out, so that it is
+            // not shared while written to); `flush` hands it to the channel.
+            var buffer = self.outbound ?? context.channel.allocator.buffer(
+                capacity: max(4_096, request.commands.reduce(0) { $0 + $1.encodedArguments.count + 16 }))
+            self.outbound = nil
             for command in request.commands {
                 command.encode(into: &buffer)
             }
-            context.write(self.wrapOutboundOut(buffer), promise: promise)
+            if let promise {
+                // Whoever waits for the write to finish is not kept waiting for a flush.
+                context.write(self.wrapOutboundOut(buffer), promise: promise)
+            } else {
+                self.outbound = buffer
+            }
         } else {
             promise?.succeed()
         }
@@ -84,6 +95,14 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
         }
         self.headReplies.append(reply)
         self.completeReadyHeads()
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        if let outbound = self.outbound {
+            self.outbound = nil
+            context.write(self.wrapOutboundOut(outbound), promise: nil)
+        }
+        context.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
