@@ -191,7 +191,8 @@ enum RedisScripts {
     /// Moves due delayed sends into their streams, then delivers, priority by priority, the due
     /// retries (oldest entry first) and then unread entries, skipping expired ones.
     /// Returns {expired, exhausted (0|1), ms until the next retry or delayed send is due or '',
-    /// then per message: priority rank, entry id, message id, body, attempt}.
+    /// then one string per message: `rank attempt entry-id id-length message-id` and the body
+    /// right after the message id (see `RedisStore.takenMessage`)}.
     static let take = Script(name: "take", source: clock + """
         local need = tonumber(ARGV[1])
         local me = ARGV[2]
@@ -213,9 +214,12 @@ enum RedisScripts {
           end
           return i, m, x
         end
+        -- One bulk string per message: a reply element costs Redis and the client an object
+        -- each, and the message's fields are read back by position anyway.
         local function add(p, id, i, m, attempt)
-          out[o + 1] = p; out[o + 2] = id; out[o + 3] = i; out[o + 4] = m; out[o + 5] = attempt
-          o = o + 5
+          o = o + 1
+          i, m = i or '', m or ''
+          out[o] = p .. ' ' .. attempt .. ' ' .. id .. ' ' .. #i .. ' ' .. i .. m
         end
         local function expire(key, id)
           redis.call('XACK', key, 'agentd', id)

@@ -376,7 +376,7 @@ public final class RedisStore: MessageStore {
         if let message = reply.errorMessage {
             throw AgentdError.internal(cause: RedisStoreError(message: "script take: \(message)"))
         }
-        guard let items = reply.array, items.count >= 3, (items.count - 3) % 5 == 0 else {
+        guard let items = reply.array, items.count >= 3 else {
             throw Self.unexpected("take", reply)
         }
         var result = TakeResult(
@@ -385,25 +385,46 @@ public final class RedisStore: MessageStore {
             exhausted: items[1].int == 1,
             retryInMilliseconds: items[2].string.flatMap { Int64($0) }
         )
-        result.taken.reserveCapacity((items.count - 3) / 5)
-        var index = 3
-        while index < items.count {
-            let rank = Int(items[index].int ?? 0) - 1
-            guard rank >= 0, rank < 4, let text = items[index + 1].string, let entryID = EntryID(text) else {
+        result.taken.reserveCapacity(items.count - 3)
+        for item in items.dropFirst(3) {
+            guard let packed = item.bytes, let message = Self.takenMessage(packed) else {
                 throw Self.unexpected("take", reply)
             }
-            let ref = EntryRef(priority: Priority.deliveryOrder[rank], entryID: entryID)
-            result.taken.append(
-                TakenMessage(
-                    ref: ref,
-                    messageID: items[index + 2].string ?? "",
-                    body: items[index + 3].bytes ?? [],
-                    attempt: max(1, Int(items[index + 4].int ?? 1))
-                )
-            )
-            index += 5
+            result.taken.append(message)
         }
         return result
+    }
+
+    /// One message of the take script's answer: `rank attempt entry-id id-length message-id`
+    /// with the body right after the message id; nil when malformed.
+    static func takenMessage(_ packed: [UInt8]) -> TakenMessage? {
+        var index = packed.startIndex
+        /// The bytes up to the next space, which is skipped.
+        func field() -> ArraySlice<UInt8>? {
+            guard let space = packed[index...].firstIndex(of: UInt8(ascii: " ")) else { return nil }
+            defer { index = space + 1 }
+            return packed[index..<space]
+        }
+        func number() -> Int? {
+            guard let digits = field(), !digits.isEmpty, digits.count <= 18 else { return nil }
+            var value = 0
+            for digit in digits {
+                guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(digit - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let rank = number(), rank >= 1, rank <= 4, let attempt = number(),
+            let id = field(), let entryID = EntryID(utf8: id),
+            let length = number(), length <= packed.endIndex - index
+        else { return nil }
+        let messageID = String(decoding: packed[index..<(index + length)], as: UTF8.self)
+        return TakenMessage(
+            ref: EntryRef(priority: Priority.deliveryOrder[rank - 1], entryID: entryID),
+            messageID: messageID,
+            body: Array(packed[(index + length)...]),
+            attempt: max(1, attempt)
+        )
     }
 
     public func ack(inbox: String, refs: [EntryRef], on loop: any EventLoop) -> EventLoopFuture<Int> {

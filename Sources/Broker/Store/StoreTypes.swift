@@ -30,13 +30,18 @@ public struct EntryID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.low = low
     }
 
-    /// Parses `ms-seq`; nil when malformed. (One pass over the bytes, no intermediate
-    /// strings: every taken message's id goes through here.)
+    /// Parses `ms-seq`; nil when malformed.
     public init?(_ text: String) {
+        self.init(utf8: text.utf8)
+    }
+
+    /// Parses `ms-seq` from its UTF-8 bytes; nil when malformed. (One pass over the bytes, no
+    /// intermediate strings: every taken message's id goes through here.)
+    public init?<Bytes: Sequence<UInt8>>(utf8 bytes: Bytes) {
         var parts: (UInt64, UInt64) = (0, 0)
         var digits = (0, 0)
         var second = false
-        for byte in text.utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: "-"), !second {
                 second = true
                 continue
