@@ -1,10 +1,11 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Makes system-wide unique message ids for sends that bring none: a random 64-bit prefix per
 /// process plus a counter, so ids never repeat across restarts or within one.
-struct MessageIDGenerator: Sendable {
+final class MessageIDGenerator: Sendable {
     private let prefix: String
-    private let counter = NIOLockedValueBox<UInt64>(0)
+    /// An atomic, not a lock: every send with no id of its own takes one, on any thread.
+    private let counter = Atomic<UInt64>(0)
 
     init() {
         let random = UInt64.random(in: .min ... .max)
@@ -13,10 +14,7 @@ struct MessageIDGenerator: Sendable {
     }
 
     func next() -> String {
-        let n = self.counter.withLockedValue { value in
-            value &+= 1
-            return value
-        }
+        let n = self.counter.wrappingAdd(1, ordering: .relaxed).newValue
         return self.prefix + String(n, radix: 16)
     }
 }

@@ -26,16 +26,19 @@ final class AgentPresence: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    /// Records a frame from `agent`.
-    func touch(_ agent: String, now: Int64) {
+    /// Records a frame from `agent`, and answers the role it registered as (one lock for
+    /// both: every frame asks).
+    @discardableResult
+    func touch(_ agent: String, now: Int64) -> AgentRole? {
         self.state.withLockedValue { state in
             guard var entry = state.entries[agent] else {
                 state.entries[agent] = Entry(lastSeen: now, role: nil)
-                return
+                return nil
             }
             entry.lastSeen = now
             state.entries[agent] = entry
             if entry.role != nil { state.seen.insert(agent) }
+            return entry.role
         }
     }
 

@@ -7,7 +7,12 @@ extension Session {
     /// does not allow it (a role registered earlier, before token mode or under another
     /// tokens file, gives no rights the token does not).
     func role(of link: SessionLink) -> AgentRole? {
-        guard let role = self.broker.presence.role(of: link.agentID) else { return nil }
+        self.allowed(self.broker.presence.role(of: link.agentID))
+    }
+
+    /// `role`, when this session's token allows it.
+    func allowed(_ role: AgentRole?) -> AgentRole? {
+        guard let role else { return nil }
         if let allowed = self.allowedRoles, !allowed.contains(role) {
             return nil
         }

@@ -90,8 +90,7 @@ final class Session {
         }
         // Every frame of the agent counts as a sign of life.
         let now = WallClock.nowMilliseconds()
-        self.broker.presence.touch(link.agentID, now: now)
-        let role = self.role(of: link)
+        let role = self.allowed(self.broker.presence.touch(link.agentID, now: now))
         if role == .monitor && !op.allowedForMonitor {
             throw .forbidden("\(op.rawValue): a monitor may only read")
         }
